@@ -1,0 +1,1 @@
+"""Sub-commands of `hotline`, one module per domain."""

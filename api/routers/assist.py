@@ -1,0 +1,9 @@
+"""智能辅助 API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.schemas import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api", tags=["智能辅助"], responses=PROBLEM_RESPONSES)

@@ -1,0 +1,9 @@
+"""工单 API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.schemas import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api", tags=["工单"], responses=PROBLEM_RESPONSES)

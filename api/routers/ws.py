@@ -1,0 +1,9 @@
+"""实时推送 API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.schemas import PROBLEM_RESPONSES
+
+router = APIRouter(prefix="/api", tags=["实时推送"], responses=PROBLEM_RESPONSES)

@@ -1,0 +1,41 @@
+"""The Celery application. Domain packages declare tasks with `shared_task`; this wires them up."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from models.settings import get_settings
+
+TASK_MODULES = [
+    "tickets.tasks",
+    "kb.tasks",
+    "assist.tasks",
+]
+
+
+def make_celery() -> Celery:
+    settings = get_settings()
+    broker = settings.resolved_broker_url() or "redis://127.0.0.1:6379/0"
+    backend = settings.redis_url or "redis://127.0.0.1:6379/0"
+    app = Celery("hotline", broker=broker, backend=backend)
+    app.conf.update(
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        timezone=settings.timezone,
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        task_default_queue="default",
+        broker_connection_retry_on_startup=True,
+    )
+    import importlib
+    import importlib.util
+
+    for name in TASK_MODULES:
+        if importlib.util.find_spec(name) is not None:
+            importlib.import_module(name)
+    return app
+
+
+celery_app = make_celery()

