@@ -1,7 +1,7 @@
 """Demo organisation: Nanning's 12345 centre, its 15 workstations, member units and users.
 
-Idempotent: loading twice changes nothing. Other domains add their demo data through
-`DEMO_HOOKS` (a function taking the session), registered by api.cli.
+Idempotent: loading twice changes nothing. Other domains add their demo data in the
+modules of `DEMO_MODULES`.
 """
 
 from __future__ import annotations
@@ -395,7 +395,23 @@ AGENT_NAMES = [
     "潘彩云",
 ]
 
-DEMO_HOOKS: list[Callable[[Session], None]] = []
+# Each domain's demo data: a module with `load_demo(db: Session) -> None` (missing ones are skipped).
+DEMO_MODULES = ["tickets.demo", "switch.demo_data", "kb.demo", "assist.demo"]
+
+
+def _demo_hooks() -> list[Callable[[Session], None]]:
+    import importlib
+    import importlib.util
+
+    hooks = []
+    for name in DEMO_MODULES:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            hooks.append(importlib.import_module(name).load_demo)
+    return hooks
 
 
 def load_demo(db: Session) -> dict[str, int]:
@@ -403,7 +419,7 @@ def load_demo(db: Session) -> dict[str, int]:
     centre = db.scalar(select(Tenant).where(Tenant.code == CENTRE_CODE))
     if centre is None:
         centre = _load_org(db)
-    for hook in DEMO_HOOKS:
+    for hook in _demo_hooks():
         hook(db)
     db.flush()
     return {

@@ -6,11 +6,19 @@ from celery import Celery
 
 from models.settings import get_settings
 
+# Each domain declares its tasks with `shared_task` in these modules (missing ones are skipped).
 TASK_MODULES = [
     "tickets.tasks",
     "kb.tasks",
-    "assist.tasks",
+    "switch.tasks",
+    "assist.asr.tasks",
+    "assist.qa.tasks",
+    "assist.dispatch.tasks",
+    "assist.hotspot.tasks",
 ]
+
+# Celery beat: periodic jobs, added by each domain here.
+BEAT_SCHEDULE: dict[str, dict] = {}
 
 
 def make_celery() -> Celery:
@@ -28,12 +36,17 @@ def make_celery() -> Celery:
         worker_prefetch_multiplier=1,
         task_default_queue="default",
         broker_connection_retry_on_startup=True,
+        beat_schedule=BEAT_SCHEDULE,
     )
     import importlib
     import importlib.util
 
     for name in TASK_MODULES:
-        if importlib.util.find_spec(name) is not None:
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
             importlib.import_module(name)
     return app
 

@@ -17,10 +17,17 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Each domain keeps its own branch of revisions off 0001, so upgrade to all heads."""
     command.upgrade(alembic_config(url), revision)
 
 
-def revision(url: str, message: str) -> None:
-    """Autogenerate a new revision against the database at `url` (a developer task)."""
-    command.revision(alembic_config(url), message=message, autogenerate=True)
+def revision(url: str, message: str, *, rev_id: str | None = None, head: str = "head") -> None:
+    """Autogenerate a revision against the database at `url` (upgraded to heads first).
+
+    `head` is the revision the new one follows: "0001" for a domain's first, else that domain's last.
+    Read the generated file and keep only your domain's tables.
+    """
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "heads")
+    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=head)
