@@ -1,0 +1,645 @@
+"""Skill-group queues and the ACD (automatic call distribution).
+
+One `Acd` per controller holds every agent's live state and every waiting call. It never does I/O:
+each method returns events for the controller to carry out and record.
+
+Choosing an agent for a call: ready agents holding a skill in one of the call's groups (and, for a
+专席 call, only the agents named on it); with the group strategy `skill_then_idle` the highest skill
+level wins and the longest idle breaks ties, with `longest_idle` only idle time counts.
+Choosing a call for an agent who turns ready: the highest caller priority (urgent 9 > VIP 5 > 0), then
+the longest wait (an overflowed call keeps its original queue entry time).
+
+How the controller drives it:
+
+    acd = Acd(config, SystemClock())
+    acd.login("1001", extension="8001")      → [AgentChanged]
+    acd.set_ready("1001")                     → [AgentChanged, Offer?]
+    acd.enqueue(call_id, skill_group=..., tenant_id=..., caller=..., priority=...)
+                                              → [Offer] or [Waiting(position, estimated wait, prompt)]
+    Offer    → originate to user/<extension> (ring_timeout_s), bridge on answer
+    acd.answered(call_id)                     → [AgentChanged]            (agent picked up)
+    acd.ring_failed(call_id)                  → [Missed, AgentChanged, Offer?]   (no answer / busy)
+    acd.abandon(call_id)                      → [Abandoned, AgentChanged?]   (caller hung up before answer)
+    acd.call_ended(call_id)                   → [AgentChanged(wrap_up)]    (agent leg hung up)
+    acd.tick()  once a second                 → [Overflowed, Offer, Waiting(announcement), VoicemailDue,
+                                                 AgentChanged(wrap-up done → ready), ...]
+    acd.reload(new_config)                    when switch.store.config_version changed
+
+Every `AgentChanged` carries a `StateChange` to persist; `Abandoned`/`Missed`/`VoicemailDue` are the
+facts for the abandoned-call, missed-call and voicemail records.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from models.errors import Conflict, NotFound
+from routing.actions import Play, Voicemail
+from routing.agents import Agent, AgentEvent, AgentState, StateChange, apply
+from routing.clock import Clock
+from routing.config import AcdStrategy, CentreConfig, Prompts, SkillGroupConfig
+
+AHT_WEIGHT = 0.1  # exponential moving average weight of each finished call in the handle-time estimate
+
+
+class CallState(StrEnum):
+    waiting = "waiting"
+    offered = "offered"  # an agent is ringing
+    connected = "connected"
+
+
+@dataclass(slots=True)
+class QueuedCall:
+    call_id: str
+    tenant_id: int | None
+    caller: str
+    called: str
+    groups: list[str]  # the first is where it entered; overflow appends
+    priority: int
+    entered_at: datetime
+    group_entered_at: datetime
+    seq: int
+    agent_numbers: tuple[str, ...] = ()
+    state: CallState = CallState.waiting
+    agent_number: str | None = None
+    offered_at: datetime | None = None
+    last_announce_at: datetime | None = None
+    offers: int = 0
+
+    @property
+    def group(self) -> str:
+        return self.groups[-1]
+
+    def sort_key(self) -> tuple[int, datetime, int]:
+        return (-self.priority, self.entered_at, self.seq)
+
+
+# ---------------------------------------------------------------- events out
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """Ring `extension` for `call_id` (originate, then bridge on answer)."""
+
+    call_id: str
+    agent_number: str
+    extension: str
+    user_id: int
+    skill_group: str
+    ring_timeout_s: int
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """The caller waits: play `actions` (queue position / estimated wait) over the hold music."""
+
+    call_id: str
+    position: int  # 1 = next to be served
+    estimated_wait_s: int
+    actions: tuple[Play, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Overflowed:
+    call_id: str
+    from_group: str
+    to_group: str
+
+
+@dataclass(frozen=True, slots=True)
+class VoicemailDue:
+    """The call waited too long: take it out of the queue and run `action`."""
+
+    call_id: str
+    action: Voicemail
+    waited_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class Abandoned:
+    """The caller hung up before an agent answered (漏话)."""
+
+    call_id: str
+    stage: str  # queue | ringing
+    skill_group: str
+    waited_s: float
+    position: int
+    agent_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Missed:
+    """An agent was offered the call and did not answer (未接来电)."""
+
+    call_id: str
+    agent_number: str
+    user_id: int
+    ring_s: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentChanged:
+    change: StateChange
+
+
+AcdEvent = Offer | Waiting | Overflowed | VoicemailDue | Abandoned | Missed | AgentChanged
+
+
+@dataclass(slots=True)
+class _GroupStats:
+    avg_handle_s: float
+    handled: int = 0
+    abandoned: int = 0
+    offered: int = 0
+
+
+@dataclass(slots=True)
+class GroupSnapshot:
+    code: str
+    waiting: int
+    longest_wait_s: float
+    ready: int
+    staffed: int
+    avg_handle_s: float
+    handled: int
+    abandoned: int
+
+
+@dataclass
+class Acd:
+    config: CentreConfig
+    clock: Clock
+    agents: dict[str, Agent] = field(default_factory=dict)
+    calls: dict[str, QueuedCall] = field(default_factory=dict)
+    _queues: dict[str, list[tuple[int, datetime, int, str]]] = field(default_factory=dict)
+    _waiting: dict[str, set[str]] = field(default_factory=dict)  # group → waiting call ids
+    _ready: dict[str, set[str]] = field(default_factory=dict)  # group → ready agent numbers
+    _restricted: dict[str, set[str]] = field(default_factory=dict)  # agent number → 专席 calls for them
+    _stats: dict[str, _GroupStats] = field(default_factory=dict)
+    _seq: itertools.count = field(default_factory=itertools.count)
+
+    def __post_init__(self) -> None:
+        self.reload(self.config)
+
+    # ------------------------------------------------------------ configuration
+
+    def reload(self, config: CentreConfig) -> None:
+        """Apply a new configuration without dropping agents' states or waiting calls."""
+        self.config = config
+        for a in config.agents:
+            agent = self.agents.get(a.agent_number)
+            if agent is None:
+                self.agents[a.agent_number] = Agent(
+                    agent_number=a.agent_number,
+                    user_id=a.user_id,
+                    tenant_id=a.tenant_id,
+                    extension=a.extension,
+                    skills=dict(a.skills),
+                    name=a.name,
+                    wrap_up_s=a.wrap_up_s,
+                )
+            else:
+                agent.skills, agent.name, agent.wrap_up_s = dict(a.skills), a.name, a.wrap_up_s
+                agent.tenant_id, agent.user_id = a.tenant_id, a.user_id
+                if agent.state is AgentState.logged_out:
+                    agent.extension = a.extension
+        for g in config.groups:
+            self._stats.setdefault(g.code, _GroupStats(avg_handle_s=float(g.avg_handle_s)))
+        self._ready = {}
+        for agent in self.agents.values():
+            if agent.state is AgentState.ready:
+                self._index_ready(agent)
+
+    def _group(self, code: str) -> SkillGroupConfig:
+        g = self.config.group(code)
+        if g is None:
+            raise NotFound(f"技能组 {code} 不存在", field="skill_group")
+        return g
+
+    def _prompts(self, tenant_id: int | None) -> Prompts:
+        t = self.config.tenant(tenant_id) if tenant_id is not None else None
+        return t.prompts if t else Prompts()
+
+    # ------------------------------------------------------------ agents
+
+    def agent(self, agent_number: str) -> Agent:
+        agent = self.agents.get(agent_number)
+        if agent is None:
+            raise NotFound(f"工号 {agent_number} 不存在", field="agent_number")
+        return agent
+
+    def _index_ready(self, agent: Agent) -> None:
+        for code in agent.skills:
+            self._ready.setdefault(code, set()).add(agent.agent_number)
+
+    def _unindex_ready(self, agent: Agent) -> None:
+        for code in agent.skills:
+            s = self._ready.get(code)
+            if s is not None:
+                s.discard(agent.agent_number)
+
+    def _change(
+        self,
+        agent: Agent,
+        event: AgentEvent,
+        *,
+        reason: str | None = None,
+        call_id: str | None = None,
+        wrap_up_s: int = 0,
+    ) -> list[AcdEvent]:
+        was_ready = agent.state is AgentState.ready
+        change = apply(agent, event, self.clock.now(), reason=reason, call_id=call_id, wrap_up_s=wrap_up_s)
+        now_ready = agent.state is AgentState.ready
+        if was_ready and not now_ready:
+            self._unindex_ready(agent)
+        elif now_ready and not was_ready:
+            self._index_ready(agent)
+        out: list[AcdEvent] = [AgentChanged(change)]
+        if now_ready:
+            out += self._offer_to_agent(agent)
+        return out
+
+    def login(
+        self, agent_number: str, *, extension: str | None = None, ready: bool = False
+    ) -> list[AcdEvent]:
+        """签入 with the agent number and the extension the agent sits at (default: configured one)."""
+        agent = self.agent(agent_number)
+        if extension:
+            owner = next(
+                (
+                    a
+                    for a in self.agents.values()
+                    if a.extension == extension and a is not agent and a.state is not AgentState.logged_out
+                ),
+                None,
+            )
+            if owner is not None:
+                raise Conflict(f"分机 {extension} 已被工号 {owner.agent_number} 签入", field="extension")
+        out = self._change(agent, AgentEvent.login)
+        if extension:
+            agent.extension = extension
+        if ready:
+            out += self._change(agent, AgentEvent.ready)
+        return out
+
+    def logout(self, agent_number: str, *, force: bool = False) -> list[AcdEvent]:
+        return self._change(self.agent(agent_number), AgentEvent.force_logout if force else AgentEvent.logout)
+
+    def set_ready(self, agent_number: str) -> list[AcdEvent]:
+        return self._change(self.agent(agent_number), AgentEvent.ready)
+
+    def set_not_ready(self, agent_number: str, reason: str = "其他") -> list[AcdEvent]:
+        return self._change(self.agent(agent_number), AgentEvent.not_ready, reason=reason)
+
+    def dial(self, agent_number: str, call_id: str) -> list[AcdEvent]:
+        """The agent places a call (callback, consult): in_call, no ACD offers meanwhile."""
+        return self._change(self.agent(agent_number), AgentEvent.dial, call_id=call_id)
+
+    def agent_hangup(self, agent_number: str) -> list[AcdEvent]:
+        """The agent's call ended outside the queue (an outbound call): start wrap-up."""
+        agent = self.agent(agent_number)
+        return self._change(agent, AgentEvent.hangup, wrap_up_s=self._wrap_up_s(agent, None))
+
+    def _wrap_up_s(self, agent: Agent, group: str | None) -> int:
+        if agent.wrap_up_s is not None:
+            return agent.wrap_up_s
+        g = self.config.group(group) if group else None
+        return g.wrap_up_s if g else 0
+
+    # ------------------------------------------------------------ calls
+
+    def enqueue(
+        self,
+        call_id: str,
+        *,
+        skill_group: str,
+        tenant_id: int | None = None,
+        caller: str = "",
+        called: str = "",
+        priority: int = 0,
+        agent_numbers: tuple[str, ...] = (),
+        entered_at: datetime | None = None,
+    ) -> list[AcdEvent]:
+        """Queue a call; returns an `Offer` if an agent is free, else a `Waiting` with the first announcement.
+
+        `entered_at` keeps the original queue time when a call is re-queued (transfer to a group,
+        controller restart)."""
+        if call_id in self.calls:
+            raise Conflict(f"通话 {call_id} 已在队列中", field="call_id")
+        group = self._group(skill_group)
+        now = self.clock.now()
+        call = QueuedCall(
+            call_id=call_id,
+            tenant_id=tenant_id if tenant_id is not None else group.tenant_id,
+            caller=caller,
+            called=called,
+            groups=[skill_group],
+            priority=priority,
+            entered_at=entered_at or now,
+            group_entered_at=now,
+            seq=next(self._seq),
+            agent_numbers=tuple(agent_numbers),
+        )
+        self.calls[call_id] = call
+        self._push(call)
+        offer = self._offer_call(call)
+        if offer:
+            return offer
+        call.last_announce_at = now
+        return [self._waiting_event(call, with_prompt=True)]
+
+    def _push(self, call: QueuedCall) -> None:
+        if call.agent_numbers:
+            for n in call.agent_numbers:
+                self._restricted.setdefault(n, set()).add(call.call_id)
+        else:
+            for code in call.groups:
+                heapq.heappush(self._queues.setdefault(code, []), (*call.sort_key(), call.call_id))
+        for code in call.groups:
+            self._waiting.setdefault(code, set()).add(call.call_id)
+
+    def _unqueue(self, call: QueuedCall) -> None:
+        """Take a call off the waiting sets (heap entries are dropped lazily)."""
+        for code in call.groups:
+            s = self._waiting.get(code)
+            if s is not None:
+                s.discard(call.call_id)
+        for n in call.agent_numbers:
+            s = self._restricted.get(n)
+            if s is not None:
+                s.discard(call.call_id)
+
+    def _eligible(self, agent: Agent, call: QueuedCall) -> bool:
+        if call.agent_numbers and agent.agent_number not in call.agent_numbers:
+            return False
+        return any(code in agent.skills for code in call.groups)
+
+    def pick_agent(self, call: QueuedCall) -> Agent | None:
+        """The ready agent that should get `call` now (None: nobody free)."""
+        strategy = self._group(call.group).strategy
+        best: Agent | None = None
+        best_key: tuple | None = None
+        if call.agent_numbers:
+            candidates = (self.agents[n] for n in call.agent_numbers if n in self.agents)
+        else:
+            seen: set[str] = set()
+            for code in call.groups:
+                seen |= self._ready.get(code, set())
+            candidates = (self.agents[n] for n in seen)
+        for agent in candidates:
+            if agent.state is not AgentState.ready or not self._eligible(agent, call):
+                continue
+            level = max(agent.skills.get(code, 0) for code in call.groups)
+            idle = agent.idle_since or agent.since
+            key = (-level, idle, agent.agent_number)
+            if strategy is AcdStrategy.longest_idle:
+                key = (0, idle, agent.agent_number)
+            if best_key is None or key < best_key:
+                best, best_key = agent, key
+        return best
+
+    def next_call_for(self, agent: Agent) -> QueuedCall | None:
+        """The waiting call `agent` should take now: highest priority, then longest wait."""
+        best: QueuedCall | None = None
+        for code in agent.skills:
+            heap = self._queues.get(code)
+            while heap:
+                *_, call_id = heap[0]
+                call = self.calls.get(call_id)
+                if call is None or call.state is not CallState.waiting or code not in call.groups:
+                    heapq.heappop(heap)  # stale entry
+                    continue
+                if best is None or call.sort_key() < best.sort_key():
+                    best = call
+                break
+        for call_id in self._restricted.get(agent.agent_number, ()):
+            call = self.calls.get(call_id)
+            if call is None or call.state is not CallState.waiting or not self._eligible(agent, call):
+                continue
+            if best is None or call.sort_key() < best.sort_key():
+                best = call
+        return best
+
+    def _offer(self, call: QueuedCall, agent: Agent) -> list[AcdEvent]:
+        now = self.clock.now()
+        self._unqueue(call)
+        call.state = CallState.offered
+        call.agent_number = agent.agent_number
+        call.offered_at = now
+        call.offers += 1
+        group = self._group(call.group)
+        self._stats[call.group].offered += 1
+        out = self._change(agent, AgentEvent.offer, call_id=call.call_id)
+        out.append(
+            Offer(
+                call_id=call.call_id,
+                agent_number=agent.agent_number,
+                extension=agent.extension,
+                user_id=agent.user_id,
+                skill_group=call.group,
+                ring_timeout_s=group.ring_timeout_s,
+                waited_s=(now - call.entered_at).total_seconds(),
+            )
+        )
+        return out
+
+    def _offer_call(self, call: QueuedCall) -> list[AcdEvent]:
+        agent = self.pick_agent(call)
+        return self._offer(call, agent) if agent else []
+
+    def _offer_to_agent(self, agent: Agent) -> list[AcdEvent]:
+        call = self.next_call_for(agent)
+        return self._offer(call, agent) if call else []
+
+    def _call(self, call_id: str) -> QueuedCall:
+        call = self.calls.get(call_id)
+        if call is None:
+            raise NotFound(f"通话 {call_id} 不在队列中", field="call_id")
+        return call
+
+    def answered(self, call_id: str) -> list[AcdEvent]:
+        """The offered agent answered: agent in_call, the call leaves the queue."""
+        call = self._call(call_id)
+        if call.state is not CallState.offered or call.agent_number is None:
+            raise Conflict(f"通话 {call_id} 未在振铃", field="call_id")
+        call.state = CallState.connected
+        return self._change(self.agents[call.agent_number], AgentEvent.answer, call_id=call_id)
+
+    def ring_failed(self, call_id: str, *, reason: str = "未接") -> list[AcdEvent]:
+        """The agent did not answer (timeout, busy, rejected): agent not ready, the call back at its place."""
+        call = self._call(call_id)
+        if call.state is not CallState.offered or call.agent_number is None:
+            raise Conflict(f"通话 {call_id} 未在振铃", field="call_id")
+        agent = self.agents[call.agent_number]
+        now = self.clock.now()
+        out: list[AcdEvent] = [
+            Missed(
+                call_id, agent.agent_number, agent.user_id, (now - (call.offered_at or now)).total_seconds()
+            )
+        ]
+        out += self._change(agent, AgentEvent.no_answer, reason=reason, call_id=call_id)
+        call.state = CallState.waiting
+        call.agent_number = None
+        self._push(call)
+        out += self._offer_call(call)
+        return out
+
+    def abandon(self, call_id: str) -> list[AcdEvent]:
+        """The caller hung up before an agent answered."""
+        call = self._call(call_id)
+        if call.state is CallState.connected:
+            raise Conflict(f"通话 {call_id} 已接通", field="call_id")
+        now = self.clock.now()
+        position = self.position(call_id) if call.state is CallState.waiting else 0
+        out: list[AcdEvent] = [
+            Abandoned(
+                call_id=call_id,
+                stage="queue" if call.state is CallState.waiting else "ringing",
+                skill_group=call.group,
+                waited_s=(now - call.entered_at).total_seconds(),
+                position=position,
+                agent_number=call.agent_number,
+            )
+        ]
+        self._stats[call.group].abandoned += 1
+        self._unqueue(call)
+        del self.calls[call_id]
+        if call.state is CallState.offered and call.agent_number:
+            out += self._change(self.agents[call.agent_number], AgentEvent.cancel, call_id=call_id)
+        return out
+
+    def call_ended(self, call_id: str) -> list[AcdEvent]:
+        """The connected call is over: the agent goes to wrap-up (timed by the group's `wrap_up_s`)."""
+        call = self._call(call_id)
+        if call.state is not CallState.connected or call.agent_number is None:
+            raise Conflict(f"通话 {call_id} 未接通", field="call_id")
+        del self.calls[call_id]
+        agent = self.agents[call.agent_number]
+        now = self.clock.now()
+        stats = self._stats[call.group]
+        talk = (now - agent.since).total_seconds() if agent.since else stats.avg_handle_s
+        stats.avg_handle_s += AHT_WEIGHT * (talk + self._wrap_up_s(agent, call.group) - stats.avg_handle_s)
+        stats.handled += 1
+        wrap = self._wrap_up_s(agent, call.group)
+        out = self._change(agent, AgentEvent.hangup, call_id=call_id, wrap_up_s=wrap)
+        if wrap == 0:
+            out += self._change(agent, AgentEvent.wrap_up_done)
+        return out
+
+    def remove(self, call_id: str) -> None:
+        """Forget a call without accounting (it went to voicemail or was transferred out by the controller)."""
+        call = self.calls.pop(call_id, None)
+        if call is not None:
+            self._unqueue(call)
+
+    # ------------------------------------------------------------ time
+
+    def tick(self) -> list[AcdEvent]:
+        """Timers: wrap-up end, overflow, voicemail after the longest wait, position announcements."""
+        now = self.clock.now()
+        out: list[AcdEvent] = []
+        for agent in self.agents.values():
+            if agent.state is AgentState.wrap_up and agent.wrap_up_until and agent.wrap_up_until <= now:
+                out += self._change(agent, AgentEvent.wrap_up_done)
+        for call in list(self.calls.values()):
+            if call.state is not CallState.waiting:
+                continue
+            group = self._group(call.group)
+            waited = (now - call.entered_at).total_seconds()
+            if group.voicemail_after_s is not None and waited >= group.voicemail_after_s:
+                self.remove(call.call_id)
+                prompts = self._prompts(call.tenant_id)
+                action = Voicemail(
+                    prompt=prompts.voicemail,
+                    tenant_id=call.tenant_id,
+                    skill_group=call.group,
+                    reason="overflow",
+                )
+                out.append(VoicemailDue(call.call_id, action, waited))
+                continue
+            target = group.overflow_group
+            in_group = (now - call.group_entered_at).total_seconds()
+            overflow = target and target not in call.groups and in_group >= group.overflow_after_s
+            if overflow and self.config.group(target) is not None:
+                out.append(Overflowed(call.call_id, call.group, target))
+                self._unqueue(call)
+                call.groups.append(target)
+                call.group_entered_at = now
+                self._push(call)
+                offer = self._offer_call(call)
+                if offer:
+                    out += offer
+                    continue
+            every = group.announce_every_s
+            if every and call.last_announce_at and (now - call.last_announce_at).total_seconds() >= every:
+                call.last_announce_at = now
+                out.append(self._waiting_event(call, with_prompt=False))
+        return out
+
+    # ------------------------------------------------------------ queue figures
+
+    def position(self, call_id: str) -> int:
+        """1-based place among the waiting calls that compete for the same agents."""
+        call = self._call(call_id)
+        if call.state is not CallState.waiting:
+            return 0
+        key = call.sort_key()
+        ahead: set[str] = set()
+        for code in call.groups:
+            for other_id in self._waiting.get(code, ()):
+                other = self.calls.get(other_id)
+                if other is not None and other.sort_key() < key:
+                    ahead.add(other_id)
+        return len(ahead) + 1
+
+    def staffed(self, groups: list[str]) -> int:
+        """Logged-in agents (any state but logged out) with a skill in one of `groups`."""
+        return sum(
+            1
+            for a in self.agents.values()
+            if a.state is not AgentState.logged_out and any(code in a.skills for code in groups)
+        )
+
+    def estimated_wait(self, call_id: str) -> int:
+        """Seconds: calls ahead × average handle time ÷ staffed agents."""
+        call = self._call(call_id)
+        pos = self.position(call_id)
+        aht = self._stats[call.group].avg_handle_s
+        staffed = max(1, self.staffed(call.groups))
+        return int(math.ceil(pos * aht / staffed))
+
+    def _waiting_event(self, call: QueuedCall, *, with_prompt: bool) -> Waiting:
+        pos = self.position(call.call_id)
+        ewt = self.estimated_wait(call.call_id)
+        prompts = self._prompts(call.tenant_id)
+        actions: list[Play] = [Play(prompts.queue_wait)] if with_prompt else []
+        text = prompts.queue_position.format(position=pos - 1, minutes=max(1, math.ceil(ewt / 60)))
+        actions.append(Play(text))
+        return Waiting(call.call_id, pos, ewt, tuple(actions))
+
+    def snapshot(self) -> list[GroupSnapshot]:
+        """Per-group figures for the live monitor and wallboard."""
+        now = self.clock.now()
+        out = []
+        for g in self.config.groups:
+            waiting = [self.calls[c] for c in self._waiting.get(g.code, ()) if c in self.calls]
+            stats = self._stats[g.code]
+            out.append(
+                GroupSnapshot(
+                    code=g.code,
+                    waiting=len(waiting),
+                    longest_wait_s=max(((now - c.entered_at).total_seconds() for c in waiting), default=0.0),
+                    ready=len(self._ready.get(g.code, ())),
+                    staffed=self.staffed([g.code]),
+                    avg_handle_s=round(stats.avg_handle_s, 1),
+                    handled=stats.handled,
+                    abandoned=stats.abandoned,
+                )
+            )
+        return out
