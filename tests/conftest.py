@@ -145,3 +145,90 @@ def db(app) -> Iterator[Session]:
     finally:
         session.rollback()
         session.close()
+
+
+class CeleryWorker:
+    """A real Celery worker process: RabbitMQ broker (own vhost), Redis results, the test database."""
+
+    def __init__(self, database_url: str, tmp: Path, queues: str) -> None:
+        import subprocess
+        import sys
+
+        self.vhost = f"hotline_test_{uuid.uuid4().hex[:8]}"
+        subprocess.run(["rabbitmqctl", "add_vhost", self.vhost], check=True, capture_output=True)
+        subprocess.run(
+            ["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
+            check=True,
+            capture_output=True,
+        )
+        self.broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        self.backend_url = "redis://127.0.0.1:6379/14"
+        self.data_dir = tmp
+        env = dict(os.environ)
+        env.update(
+            HOTLINE_DATABASE_URL=database_url,
+            HOTLINE_BROKER_URL=self.broker_url,
+            HOTLINE_REDIS_URL=self.backend_url,
+            HOTLINE_DATA_DIR=str(tmp),
+            HOTLINE_LOG_JSON="false",
+            HF_HUB_OFFLINE="1",
+        )
+        self.log_path = tmp / "worker.log"
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "api.worker:celery_app",
+                "worker",
+                "--pool=solo",
+                f"--queues={queues}",
+                "--loglevel=INFO",
+                "--without-heartbeat",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        # Point this process's Celery app (used by `.delay()` in the code under test) at the same broker.
+        from api.worker import celery_app
+
+        celery_app.conf.broker_url = self.broker_url
+        celery_app.conf.result_backend = self.backend_url
+        self.app = celery_app
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 60) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"celery worker exited:\n{self.log_path.read_text()}")
+            if "ready." in self.log_path.read_text():
+                return
+            time.sleep(0.3)
+        raise RuntimeError(f"celery worker not ready:\n{self.log_path.read_text()}")
+
+    def stop(self) -> None:
+        import subprocess
+
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._log.close()
+        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def celery_worker(pg_url, tmp_path_factory) -> Iterator[CeleryWorker]:
+    """A real worker consuming every queue, against the session's PostgreSQL database."""
+    worker = CeleryWorker(pg_url, tmp_path_factory.mktemp("worker"), "default,asr,kb,dispatch")
+    yield worker
+    worker.stop()
