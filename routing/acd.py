@@ -24,6 +24,7 @@ How the controller drives it:
     acd.tick()  once a second                 → [Overflowed, Offer, Waiting(announcement), VoicemailDue,
                                                  AgentChanged(wrap-up done → ready), ...]
     acd.reload(new_config)                    when switch.store.config_version changed
+    acd.restore_agent(...), acd.adopt_connected(...)   after a controller restart
 
 Every `AgentChanged` carries a `StateChange` to persist; `Abandoned`/`Missed`/`VoicemailDue` are the
 facts for the abandoned-call, missed-call and voicemail records.
@@ -311,6 +312,58 @@ class Acd:
             return agent.wrap_up_s
         g = self.config.group(group) if group else None
         return g.wrap_up_s if g else 0
+
+    def restore_agent(
+        self,
+        agent_number: str,
+        *,
+        state: AgentState | str,
+        since: datetime,
+        reason: str | None = None,
+        idle_since: datetime | None = None,
+        extension: str | None = None,
+        call_id: str | None = None,
+    ) -> None:
+        """After a controller restart: put an agent back as `switch.store.agent_states` recorded it (no event).
+        An agent restored `in_call` needs its call adopted (`adopt_connected`) so `call_ended` works."""
+        agent = self.agents.get(agent_number)
+        if agent is None:
+            return
+        if agent.state is AgentState.ready:
+            self._unindex_ready(agent)
+        agent.state, agent.since, agent.reason = AgentState(state), since, reason
+        agent.idle_since, agent.call_id = idle_since or since, call_id
+        if extension:
+            agent.extension = extension
+        if agent.state is AgentState.ready:
+            self._index_ready(agent)
+
+    def adopt_connected(
+        self,
+        call_id: str,
+        *,
+        agent_number: str,
+        skill_group: str,
+        tenant_id: int | None = None,
+        caller: str = "",
+        called: str = "",
+        entered_at: datetime | None = None,
+    ) -> None:
+        """After a restart: register a call already bridged to `agent_number` (found in `show calls`)."""
+        now = self.clock.now()
+        self.calls[call_id] = QueuedCall(
+            call_id=call_id,
+            tenant_id=tenant_id,
+            caller=caller,
+            called=called,
+            groups=[skill_group],
+            priority=0,
+            entered_at=entered_at or now,
+            group_entered_at=entered_at or now,
+            seq=next(self._seq),
+            state=CallState.connected,
+            agent_number=agent_number,
+        )
 
     # ------------------------------------------------------------ calls
 
