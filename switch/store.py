@@ -23,7 +23,7 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.calls import (
@@ -524,7 +524,8 @@ def _get(db: Session, model: type, scope: Scope, item_id: int, what: str) -> Any
     return obj
 
 
-def _check_tenant(db: Session, scope: Scope, tenant_id: int) -> Tenant:
+def check_tenant(db: Session, scope: Scope, tenant_id: int) -> Tenant:
+    """The tenant, if it exists and the user may configure it (else 422 on `tenant_id`)."""
     tenant = db.get(Tenant, tenant_id)
     if tenant is None or not scope.can_see_tenant(tenant_id):
         raise Invalid("租户不存在或超出数据权限范围", field="tenant_id")
@@ -597,7 +598,7 @@ def create_skill_group(
     overflow_group_id: int | None = None,
     **fields: Any,
 ) -> SkillGroup:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     if db.scalar(select(SkillGroup.id).where(SkillGroup.code == code)):
         raise Conflict(f"技能组编码 {code} 已存在", field="code")
     if fields.get("strategy") is not None:
@@ -760,7 +761,7 @@ def get_menu(db: Session, scope: Scope, menu_id: int) -> IvrMenu:
 
 
 def create_menu(db: Session, scope: Scope, *, tenant_id: int, name: str, tree: dict[str, Any]) -> IvrMenu:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     validate_menu(db, tenant_id, tree)
     if db.scalar(select(IvrMenu.id).where(IvrMenu.tenant_id == tenant_id, IvrMenu.name == name)):
         raise Conflict(f"菜单 {name} 已存在", field="name")
@@ -782,14 +783,23 @@ def update_menu(
 ) -> IvrMenu:
     """Replace the tree (validated). `revision` (optional) must match the stored one: concurrent edits → 409."""
     menu = get_menu(db, scope, menu_id)
-    if revision is not None and revision != menu.revision:
-        raise Conflict("菜单已被他人修改，请刷新后重试", field="revision")
     if tree is not None:
         validate_menu(db, menu.tenant_id, tree)
+    expected = menu.revision if revision is None else revision
+    # compare-and-set on the revision: of two concurrent edits exactly one wins, the other gets 409
+    won = db.execute(
+        update(IvrMenu)
+        .where(IvrMenu.id == menu.id, IvrMenu.revision == expected)
+        .values(revision=expected + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        raise Conflict("菜单已被他人修改，请刷新后重试", field="revision")
+    db.refresh(menu)
+    if tree is not None:
         menu.tree = tree
     if name is not None:
         menu.name = name
-    menu.revision += 1
     menu.updated_by_id = scope.user_id
     menu.updated_at = utcnow()
     db.flush()
@@ -810,7 +820,7 @@ def delete_menu(db: Session, scope: Scope, menu_id: int) -> None:
 
 
 def get_settings(db: Session, scope: Scope, tenant_id: int) -> CallSettings:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     s = db.get(CallSettings, tenant_id)
     if s is None:  # defaults, not stored until changed
         s = CallSettings(
@@ -827,7 +837,7 @@ def get_settings(db: Session, scope: Scope, tenant_id: int) -> CallSettings:
 def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> CallSettings:
     """Replace a tenant's settings: ivr_menu_id (None: no menu), default_group_id, always_open, timezone,
     windows [{weekdays, start "HH:MM", end "HH:MM"}], after_hours, prompts {key: prompt}."""
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     s = db.get(CallSettings, tenant_id)
     if s is None:
         s = CallSettings(tenant_id=tenant_id)
@@ -879,7 +889,7 @@ def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> Ca
 
 
 def list_holidays(db: Session, scope: Scope, tenant_id: int, *, year: int | None = None) -> list[Holiday]:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     stmt = select(Holiday).where(Holiday.tenant_id == tenant_id).order_by(Holiday.day)
     if year:
         stmt = stmt.where(Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))
@@ -889,7 +899,7 @@ def list_holidays(db: Session, scope: Scope, tenant_id: int, *, year: int | None
 def add_holiday(
     db: Session, scope: Scope, *, tenant_id: int, day: date, name: str, kind: str = "holiday"
 ) -> Holiday:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     if kind not in ("holiday", "workday"):
         raise Invalid("kind 应为 holiday（休息）或 workday（调休上班）", field="kind")
     if db.scalar(select(Holiday.id).where(Holiday.tenant_id == tenant_id, Holiday.day == day)):
@@ -935,7 +945,7 @@ def add_blacklist(
     reason: str = "",
     expires_at: datetime | None = None,
 ) -> BlacklistEntry:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     _check_number_pattern(number, "number")
     if expires_at is not None and expires_at <= utcnow():
         raise Invalid("失效时间应晚于当前时间", field="expires_at")
@@ -1016,7 +1026,7 @@ def list_special_seats(db: Session, scope: Scope) -> list[SpecialSeatRule]:
 
 
 def create_special_seat(db: Session, scope: Scope, *, tenant_id: int, **fields: Any) -> SpecialSeatRule:
-    _check_tenant(db, scope, tenant_id)
+    check_tenant(db, scope, tenant_id)
     _check_seat(db, scope, tenant_id, fields)
     rule = SpecialSeatRule(tenant_id=tenant_id, **{k: v for k, v in fields.items() if k in SEAT_FIELDS})
     db.add(rule)
