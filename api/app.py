@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import models  # noqa: F401  (registers every table)
 from api import metrics, problems
@@ -58,6 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
         @app.get("/{path:path}", include_in_schema=False)
         def spa(path: str) -> FileResponse:
+            if path == "api" or path.startswith("api/"):
+                # an unknown API path is a 404 problem, not the web page
+                raise StarletteHTTPException(404, f"接口 /{path} 不存在")
             candidate = WEB_DIST / path
             if path and candidate.is_file() and WEB_DIST in candidate.resolve().parents:
                 return FileResponse(candidate)

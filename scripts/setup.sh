@@ -35,15 +35,15 @@ if [ -f api/web/package.json ]; then
     (cd api/web && npm ci --no-audit --no-fund --loglevel=error)
     touch "$webstamp"
   fi
-  src_hash=$(find api/web/src api/web/index.html api/web/vite.config.* -type f 2>/dev/null | sort | xargs cat | sha1sum | cut -c1-12)
+  src_hash=$(find api/web/src api/web/index.html api/web/vite.config.* api/web/package-lock.json -type f 2>/dev/null | sort | xargs cat | sha1sum | cut -c1-12)
   if [ ! -f "api/web/dist/.build-$src_hash" ]; then
     echo "==> 构建前端"
-    (cd api/web && npm run build --silent)
+    (cd api/web && npm run build --silent -- --logLevel warn)
     touch "api/web/dist/.build-$src_hash"
   fi
 fi
 
-if [ "$mode" = "test" ] && [ ! -x /usr/bin/chromium ]; then
-  echo "==> 安装 Chromium（浏览器测试）"
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null
+if [ "$mode" = "test" ] && { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then
+  echo "==> 安装 Chromium 与中文字体（浏览器测试）"
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
 fi
