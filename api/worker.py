@@ -19,6 +19,8 @@ TASK_MODULES = [
 
 # Celery beat: periodic jobs, added by each domain here.
 BEAT_SCHEDULE: dict[str, dict] = {}
+# ASR: re-send due retries and lost transcription messages; refresh the backlog gauge.
+BEAT_SCHEDULE["asr-sweep"] = {"task": "assist.asr.sweep", "schedule": 60.0}
 
 
 def make_celery() -> Celery:
@@ -35,6 +37,8 @@ def make_celery() -> Celery:
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
         task_default_queue="default",
+        # RabbitMQ honours message priority only on queues declared with x-max-priority (ASR uses it).
+        task_queue_max_priority=10,
         broker_connection_retry_on_startup=True,
         beat_schedule=BEAT_SCHEDULE,
     )

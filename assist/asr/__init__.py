@@ -1,0 +1,1 @@
+"""Speech-to-text for recorded calls: faster-whisper (Whisper base, int8, CPU) per stereo channel."""

@@ -1,0 +1,44 @@
+"""Celery tasks: score a transcript (after transcription, or again after the rules changed)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from prometheus_client import Counter
+
+from assist.qa import service
+from models.db import session_scope
+from models.qa import Transcript
+
+log = logging.getLogger("hotline.qa")
+
+SCORED = Counter("hotline_qa_scored_total", "Calls scored automatically")
+ALERTS = Counter("hotline_qa_alerts_total", "Citizen alerts raised", ["category"])
+
+
+def score_transcript_now(transcript_id: int) -> dict:
+    from assist.asr.tasks import sessions
+
+    with session_scope(sessions()) as db:
+        transcript = db.get(Transcript, transcript_id)
+        score = service.score_transcript(db, transcript)
+        alerts = service.alerts_for_transcript(db, transcript_id)
+        out = {
+            "transcript_id": transcript_id,
+            "score_id": score.id,
+            "score": score.score,
+            "status": score.status,
+        }
+    SCORED.inc()
+    for alert in alerts:
+        ALERTS.labels(alert.category).inc()
+    return out
+
+
+@shared_task(name="assist.qa.score", bind=True, acks_late=True, max_retries=5)
+def score_transcript_task(self, transcript_id: int) -> dict:
+    try:
+        return score_transcript_now(transcript_id)
+    except Exception as exc:
+        raise self.retry(countdown=60 * 2**self.request.retries, exc=exc) from exc
