@@ -605,7 +605,8 @@ class Acd:
                 continue
             group = self._group(call.group)
             waited = (now - call.entered_at).total_seconds()
-            if group.voicemail_after_s is not None and waited >= group.voicemail_after_s:
+            limit = self._voicemail_after(call)
+            if limit is not None and waited >= limit:
                 self.remove(call.call_id)
                 prompts = self._prompts(call.tenant_id)
                 action = Voicemail(
@@ -634,6 +635,13 @@ class Acd:
                 call.last_announce_at = now
                 out.append(self._waiting_event(call, with_prompt=False))
         return out
+
+    def _voicemail_after(self, call: QueuedCall) -> int | None:
+        """The shortest longest-wait of the groups the call has been in (overflow never extends it)."""
+        limits = [
+            g.voicemail_after_s for g in map(self.config.group, call.groups) if g and g.voicemail_after_s
+        ]
+        return min(limits) if limits else None
 
     # ------------------------------------------------------------ queue figures
 
