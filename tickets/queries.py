@@ -1,0 +1,159 @@
+"""Reading many tickets: role inboxes, filters, full-text search, the caller's history."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from models.db import utcnow
+from models.scope import Scope
+from models.tickets import Ticket, TicketFollow
+from tickets import access, search
+from tickets.enums import OPEN_STATES, TicketState, WarningColour
+
+S = TicketState
+
+
+class Inbox(enum.StrEnum):
+    to_sign = "to_sign"  # 待签收
+    to_dispatch = "to_dispatch"  # 待交办（中心、工作站）
+    in_progress = "in_progress"  # 办理中
+    answered = "answered"  # 已答复
+    followed = "followed"  # 我关注的
+    overdue = "overdue"  # 已超期
+
+
+IN_PROGRESS = (S.handling, S.return_requested, S.extension_requested)
+ANSWERED = (S.answered, S.to_revisit, S.to_close, S.closed)
+AT_CENTRE = (S.accepted, S.pending_review, S.to_dispatch)
+
+
+@dataclass
+class Filters:
+    inbox: Inbox | None = None
+    state: list[str] | None = None
+    q: str | None = None
+    channel: str | None = None
+    appeal_type: str | None = None
+    urgency: str | None = None
+    district: str | None = None
+    category: str | None = None
+    lead_unit_id: int | None = None
+    warning: WarningColour | None = None
+    phone: str | None = None
+    difficult: bool | None = None
+    supervised: bool | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+
+def _inbox(scope: Scope, inbox: Inbox, now: datetime) -> list[ColumnElement[bool]]:
+    units = scope.unit_ids or frozenset({-1})
+    if inbox == Inbox.to_sign:
+        if scope.is_unit_user:
+            return [Ticket.state == S.to_sign, Ticket.lead_unit_id.in_(units)]
+        return [Ticket.state == S.to_sign, Ticket.lead_unit_id.is_(None)]
+    if inbox == Inbox.to_dispatch:
+        return [Ticket.state.in_([str(s) for s in AT_CENTRE])]
+    if inbox == Inbox.in_progress:
+        return [Ticket.state.in_([str(s) for s in IN_PROGRESS])]
+    if inbox == Inbox.answered:
+        return [Ticket.state.in_([str(s) for s in ANSWERED])]
+    if inbox == Inbox.followed:
+        followed = select(TicketFollow.ticket_id).where(TicketFollow.user_id == scope.user_id)
+        return [Ticket.id.in_(followed)]
+    return [Ticket.due_at < now, Ticket.state.in_([str(s) for s in OPEN_STATES])]
+
+
+def search_clause(db: Session, q: str) -> ColumnElement[bool]:
+    q = q.strip()
+    exact = [Ticket.number == q, Ticket.citizen_phone == q, Ticket.external_id == q]
+    terms = [t for t in search.query_terms(q) if len(t) > 1 or t.isascii()]
+    if db.get_bind().dialect.name == "postgresql" and terms:
+        tsquery = func.to_tsquery("simple", " & ".join(terms))
+        return or_(Ticket.search_vector.op("@@")(tsquery), *exact)
+    like = f"%{q}%"
+    return or_(Ticket.title.like(like), Ticket.content.like(like), Ticket.address.like(like), *exact)
+
+
+def where(db: Session, scope: Scope, f: Filters, now: datetime) -> list[ColumnElement[bool]]:
+    conds: list[ColumnElement[bool]] = [access.visible(scope)]
+    if f.inbox:
+        conds += _inbox(scope, f.inbox, now)
+    if f.state:
+        conds.append(Ticket.state.in_(f.state))
+    for name in ("channel", "appeal_type", "urgency", "district", "category", "lead_unit_id", "difficult",
+                 "supervised"):  # fmt: skip
+        value = getattr(f, name)
+        if value is not None:
+            conds.append(getattr(Ticket, name) == value)
+    if f.phone:
+        conds.append(Ticket.citizen_phone == f.phone)
+    if f.created_from:
+        conds.append(Ticket.created_at >= f.created_from)
+    if f.created_to:
+        conds.append(Ticket.created_at < f.created_to)
+    if f.warning is not None:
+        conds.append(warning_clause(f.warning, now))
+    if f.q:
+        conds.append(search_clause(db, f.q))
+    return conds
+
+
+def warning_clause(colour: WarningColour, now: datetime) -> ColumnElement[bool]:
+    """The same rule as deadlines.colour, as SQL."""
+    if colour == WarningColour.red:
+        return Ticket.due_at <= now
+    if colour == WarningColour.yellow:
+        return and_(Ticket.due_at > now, Ticket.warn_at <= now)
+    return or_(
+        Ticket.due_at.is_(None),
+        and_(Ticket.due_at > now, or_(Ticket.warn_at.is_(None), Ticket.warn_at > now)),
+    )
+
+
+def select_tickets(db: Session, scope: Scope, f: Filters, now: datetime | None = None) -> Select[Any]:
+    now = now or utcnow()
+    return (
+        select(Ticket).where(*where(db, scope, f, now)).order_by(Ticket.created_at.desc(), Ticket.id.desc())
+    )
+
+
+def list_tickets(
+    db: Session, scope: Scope, f: Filters, *, offset: int = 0, limit: int = 20, now: datetime | None = None
+) -> tuple[list[Ticket], int]:
+    now = now or utcnow()
+    conds = where(db, scope, f, now)
+    rows = list(
+        db.scalars(
+            select(Ticket)
+            .where(*conds)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .offset(offset)
+            .limit(limit)
+        )
+    )
+    total = db.scalar(select(func.count()).select_from(Ticket).where(*conds)) or 0
+    return rows, total
+
+
+PREFILL_FIELDS = ("citizen_name", "citizen_phone", "address", "district", "category", "appeal_type")
+
+
+def caller_history(db: Session, scope: Scope, phone: str, *, limit: int = 20) -> tuple[list[Ticket], dict]:
+    """The caller's past tickets (newest first) and the fields of the last one to reuse in a new one."""
+    rows = list(
+        db.scalars(
+            select(Ticket)
+            .where(access.visible(scope), Ticket.citizen_phone == phone)
+            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+            .limit(limit)
+        )
+    )
+    prefill = {k: getattr(rows[0], k) for k in PREFILL_FIELDS} if rows else {}
+    return rows, prefill
