@@ -21,6 +21,9 @@ TASK_MODULES = [
 BEAT_SCHEDULE: dict[str, dict] = {}
 # ASR: re-send due retries and lost transcription messages; refresh the backlog gauge.
 BEAT_SCHEDULE["asr-sweep"] = {"task": "assist.asr.sweep", "schedule": 60.0}
+# Tickets: record yellow / red SLA warnings; export ticket changes to the regional platform.
+BEAT_SCHEDULE["tickets-sla-sweep"] = {"task": "tickets.sweep_sla", "schedule": 60.0}
+BEAT_SCHEDULE["tickets-outbox"] = {"task": "tickets.deliver_outbox", "schedule": 30.0}
 
 
 def make_celery() -> Celery:
