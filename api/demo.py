@@ -396,7 +396,14 @@ AGENT_NAMES = [
 ]
 
 # Each domain's demo data: a module with `load_demo(db: Session) -> None` (missing ones are skipped).
-DEMO_MODULES = ["tickets.demo", "switch.demo_data", "kb.demo", "assist.demo"]
+DEMO_MODULES = [
+    "tickets.demo",
+    "switch.demo_data",
+    "kb.demo",
+    "assist.demo",
+    "assist.qa.demo",
+    "assist.dispatch.demo",
+]
 
 
 def _demo_hooks() -> list[Callable[[Session], None]]:

@@ -7,11 +7,13 @@ appeal fails with Conflict (optimistic version columns).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -40,6 +42,8 @@ from models.qa import (
 from models.scope import Scope
 
 log = logging.getLogger("hotline.qa")
+P = ParamSpec("P")
+R = TypeVar("R")
 
 MIN_SAMPLE_RATE = 0.05  # the centre's contract: at least 5 % of answered calls reviewed
 
@@ -91,6 +95,19 @@ def _flush(db: Session) -> None:
         db.flush()
     except StaleDataError as exc:
         raise Conflict("该记录已被他人修改，请刷新后重试") from exc
+
+
+def _one_wins(fn: Callable[P, R]) -> Callable[P, R]:
+    """A concurrent change to the same row (seen at any flush, autoflush included) becomes Conflict."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except StaleDataError as exc:
+            raise Conflict("该记录已被他人修改，请刷新后重试") from exc
+
+    return wrapper
 
 
 # ---- rules and policy --------------------------------------------------------------------------
@@ -182,6 +199,7 @@ def create_rule(
     return rule
 
 
+@_one_wins
 def update_rule(db: Session, rule: QaRule, *, version: int | None = None, **changes: Any) -> QaRule:
     if version is not None and version != rule.version:
         raise Conflict("规则已被他人修改，请刷新后重试", field="version")
@@ -406,6 +424,7 @@ def _recompute(score: QaScore) -> None:
     score.score = max(0.0, round(100.0 - lost, 2))
 
 
+@_one_wins
 def request_review(db: Session, scope: Scope, score: QaScore, note: str | None = None) -> QaScore:
     _advance(score, "request_review")
     score.review_reasons = [*score.review_reasons, str(ReviewReason.manual)]
@@ -414,6 +433,7 @@ def request_review(db: Session, scope: Scope, score: QaScore, note: str | None =
     return score
 
 
+@_one_wins
 def review_deduction(
     db: Session,
     scope: Scope,
@@ -455,6 +475,7 @@ def review_deduction(
     return score
 
 
+@_one_wins
 def complete_review(db: Session, scope: Scope, score: QaScore, note: str | None = None) -> QaScore:
     _advance(score, "complete_review")
     for d in score.deductions:
@@ -472,6 +493,7 @@ def complete_review(db: Session, scope: Scope, score: QaScore, note: str | None 
 # ---- appeals ---------------------------------------------------------------------------------
 
 
+@_one_wins
 def file_appeal(
     db: Session, scope: Scope, score: QaScore, *, reason: str, deduction_id: int | None = None
 ) -> QaAppeal:
@@ -514,6 +536,7 @@ def list_appeals(db: Session, scope: Scope, *, status: str | None = None) -> lis
     return list(db.scalars(stmt.order_by(QaAppeal.id.desc()).limit(500)))
 
 
+@_one_wins
 def resolve_appeal(
     db: Session,
     scope: Scope,
@@ -563,6 +586,7 @@ def list_alerts(db: Session, scope: Scope, *, status: str | None = None, limit: 
     return list(db.scalars(stmt.order_by(QaAlert.created_at.desc(), QaAlert.id.desc()).limit(limit)))
 
 
+@_one_wins
 def acknowledge_alert(db: Session, scope: Scope, alert_id: int) -> QaAlert:
     alert = db.get(QaAlert, alert_id)
     if alert is None or not scope.can_see_tenant(alert.tenant_id):

@@ -1,0 +1,113 @@
+"""A real Celery worker (subprocess, RabbitMQ broker, PostgreSQL) transcribes and scores a recording;
+an undecodable file is marked failed with the reason and scheduled for a retry; Redis priorities."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from assist.asr import tasks as asr_tasks
+from models.db import make_engine, session_scope
+from models.org import User
+from models.qa import QaAlert, QaScore, Transcript, TranscriptStatus
+from tests.assist.asr_qa.conftest import AUDIO
+from tests.conftest import REDIS_TEST_URL
+
+
+def _wait(engine, transcript_id: int, statuses: set[str], timeout: float = 180) -> Transcript:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(engine) as db:
+            t = db.get(Transcript, transcript_id)
+            if t.status in statuses:
+                db.expunge(t)
+                return t
+        time.sleep(0.5)
+    raise AssertionError(f"transcript {transcript_id} still {t.status}")
+
+
+def _submit(engine, path: str) -> int:
+    from sqlalchemy.orm import sessionmaker
+
+    with session_scope(sessionmaker(engine)) as db:
+        agent = db.scalar(select(User).where(User.username == "agent05"))
+        t = asr_tasks.submit_recording(
+            db, tenant_id=agent.tenant_id, recording_path=path, agent_id=agent.id, team="二班"
+        )
+        return t.id  # the task goes out when this block commits
+
+
+def test_worker_transcribes_and_scores_end_to_end(celery_worker, pg_url, tmp_path):
+    recording = tmp_path / "angry.wav"
+    shutil.copy(AUDIO / "call_angry.wav", recording)
+    engine = make_engine(pg_url)
+    transcript_id = _submit(engine, str(recording))
+    t = _wait(engine, transcript_id, {TranscriptStatus.done, TranscriptStatus.failed})
+    assert t.status == TranscriptStatus.done, (t.error, celery_worker.log_path.read_text()[-3000:])
+    assert t.attempts == 1 and 23 < t.duration_s < 25 and t.elapsed_s > 0
+    with Session(engine) as db:
+        t = db.get(Transcript, transcript_id)
+        speakers = {s.speaker for s in t.segments}
+        assert speakers == {"agent", "citizen"}
+        assert any("不想活" in s.text for s in t.segments if s.speaker == "citizen")
+        score = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
+        assert score is not None and score.status == "pending_review" and "alert" in score.review_reasons
+        alerts = db.scalars(select(QaAlert).where(QaAlert.transcript_id == transcript_id)).all()
+        assert "self_harm" in {a.category for a in alerts}
+    engine.dispose()
+
+
+def test_undecodable_recording_marked_failed_with_reason(celery_worker, pg_url, tmp_path):
+    broken = tmp_path / "broken.wav"
+    broken.write_bytes(b"RIFF\x00\x00\x00\x00WAVEthis is not audio" * 10)
+    engine = make_engine(pg_url)
+    transcript_id = _submit(engine, str(broken))
+    t = _wait(engine, transcript_id, {TranscriptStatus.failed, TranscriptStatus.done}, timeout=60)
+    assert t.status == TranscriptStatus.failed
+    assert "无法解码" in t.error
+    assert t.attempts == 1 and t.next_attempt_at is not None  # a retry is scheduled, not dropped
+    missing = _submit(engine, str(tmp_path / "gone.wav"))
+    t = _wait(engine, missing, {TranscriptStatus.failed, TranscriptStatus.done}, timeout=60)
+    assert t.status == TranscriptStatus.failed and "不存在" in t.error
+    engine.dispose()
+
+
+def test_urgent_transcription_overtakes_the_queue_on_redis():
+    """On Redis, the broker priority the task uses puts a reviewer's call before earlier ones."""
+    from celery import Celery
+
+    app = Celery("prio-test", broker=REDIS_TEST_URL)
+    queue = f"asr-prio-{uuid.uuid4().hex[:8]}"
+    try:
+        for transcript_id in (1, 2, 3):
+            app.send_task(
+                "assist.asr.transcribe",
+                args=[transcript_id],
+                queue=queue,
+                priority=asr_tasks.broker_priority(False, REDIS_TEST_URL),
+            )
+        app.send_task(
+            "assist.asr.transcribe",
+            args=[99],
+            queue=queue,
+            priority=asr_tasks.broker_priority(True, REDIS_TEST_URL),
+        )
+        with app.connection() as conn:
+            simple = conn.SimpleQueue(queue)
+            order = []
+            for _ in range(4):
+                message = simple.get(timeout=5)
+                order.append(message.payload[0][0])
+                message.ack()
+            simple.close()
+        assert order == [99, 1, 2, 3]
+    finally:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_TEST_URL)
+        for key in client.keys(f"{queue}*"):
+            client.delete(key)
