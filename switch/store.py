@@ -725,7 +725,8 @@ def agent_state_log(
     db: Session, scope: Scope, user_id: int, *, start: datetime | None = None, end: datetime | None = None
 ) -> list[AgentStateLog]:
     get_agent(db, scope, user_id)
-    stmt = select(AgentStateLog).where(AgentStateLog.user_id == user_id).order_by(AgentStateLog.at.desc())
+    stmt = select(AgentStateLog).where(AgentStateLog.user_id == user_id)
+    stmt = stmt.order_by(AgentStateLog.at.desc(), AgentStateLog.id.desc())
     if start:
         stmt = stmt.where(AgentStateLog.at >= start)
     if end:
