@@ -1,0 +1,70 @@
+"""`hotline asr evaluate`, `hotline asr transcribe` and `hotline qa score` as a user runs them (real model)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.assist.asr_qa.conftest import AUDIO, CALLS, expected_time
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def hotline(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "HOTLINE_DATA_DIR": str(data_dir),
+        "HF_HUB_OFFLINE": "1",
+        "HOTLINE_LOG_JSON": "false",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_evaluate_prints_cer_and_rtf_last(asr_data_dir, tmp_path):
+    manifest = tmp_path / "set" / "m.csv"
+    manifest.parent.mkdir()
+    with manifest.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["path", "transcript"])
+        name = "call_forbidden"
+        ref = "".join(t["text"] for t in CALLS[name]["turns"])
+        w.writerow([os.path.relpath(AUDIO / f"{name}.wav", manifest.parent), ref])  # relative to the manifest
+    r = hotline("asr", "evaluate", "--manifest", str(manifest), data_dir=asr_data_dir)
+    assert r.returncode == 0, r.stderr
+    last = json.loads(r.stdout.strip().splitlines()[-1])
+    assert 0 <= last["cer"] < 0.3 and 0 < last["rtf"] < 2 and last["files"] == 1 and last["failed"] == 0
+    assert "字错误率" in r.stdout
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("file,text\nx.wav,你好\n", encoding="utf-8")
+    r = hotline("asr", "evaluate", "--manifest", str(bad), data_dir=asr_data_dir)
+    assert r.returncode != 0 and "path,transcript" in r.stderr
+
+
+def test_qa_score_prints_deductions_with_times(asr_data_dir):
+    r = hotline("qa", "score", str(AUDIO / "call_forbidden.wav"), data_dir=asr_data_dir)
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    forbidden = [d for d in out["deductions"] if d["rule"] == "forbidden"]
+    assert forbidden and forbidden[0]["words"] == "不归我们管"
+    assert abs(forbidden[0]["start"] - expected_time("call_forbidden", "不归我们管")) <= 1.0
+    assert out["score"] == 100 - sum(d["points"] for d in out["deductions"])
+    assert {s["speaker"] for s in out["segments"]} == {"agent", "citizen"}
+
+
+def test_transcribe_reports_undecodable_files(asr_data_dir, tmp_path):
+    junk = tmp_path / "junk.wav"
+    junk.write_bytes(b"not audio at all")
+    r = hotline("asr", "transcribe", str(junk), data_dir=asr_data_dir)
+    assert r.returncode == 1 and "无法解码" in r.stderr
