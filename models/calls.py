@@ -35,7 +35,7 @@ class Disposition(enum.StrEnum):
     ivr_hangup = "ivr_hangup"  # caller hung up in the menu
     self_service = "self_service"  # served by the IVR self-service branch
     voicemail = "voicemail"  # left (or was sent to) voicemail
-    rejected = "rejected"  # blacklisted
+    blacklisted = "blacklisted"  # rejected by the blacklist
     closed = "closed"  # after hours without voicemail
     transferred = "transferred"  # sent to an external number from the IVR
     failed = "failed"  # could not be routed
@@ -48,7 +48,7 @@ DISPOSITION_LABELS = {
     Disposition.ivr_hangup: "导航中挂机",
     Disposition.self_service: "自助服务",
     Disposition.voicemail: "留言",
-    Disposition.rejected: "黑名单拒接",
+    Disposition.blacklisted: "黑名单拒接",
     Disposition.closed: "非工作时间",
     Disposition.transferred: "转外线",
     Disposition.failed: "失败",

@@ -290,6 +290,12 @@ def upsert_call(db: Session, uuid: str, *, skill_group: str | None = None, **fie
     unknown = set(fields) - CALL_FIELDS
     if unknown:
         raise Invalid(f"未知的通话字段：{', '.join(sorted(unknown))}", field="fields")
+    if "disposition" in fields:
+        try:
+            fields["disposition"] = str(Disposition(fields["disposition"]))
+        except ValueError:
+            allowed = "、".join(d.value for d in Disposition)
+            raise Invalid(f"通话结果应为：{allowed}", field="disposition") from None
     call = db.scalar(select(Call).where(Call.uuid == uuid))
     if call is None:
         call = Call(uuid=uuid, caller=fields.pop("caller", ""), called=fields.pop("called", ""))
@@ -332,7 +338,7 @@ def finish_call(
             disposition = Disposition.ivr_hangup
             call.abandon_stage = call.abandon_stage or "ivr"
     if disposition is not None:
-        call.disposition = str(disposition)
+        call.disposition = str(Disposition(disposition))
     db.flush()
     return call
 
@@ -367,6 +373,12 @@ def log_blacklist_attempt(
 
 
 def _record_missed(db: Session, **fields: Any) -> MissedCall:
+    """Missing tenant / skill group are taken from the call's CDR (so the row shows up in tenant lists)."""
+    if fields.get("tenant_id") is None or fields.get("skill_group_id") is None:
+        call = db.scalar(select(Call).where(Call.uuid == fields["call_uuid"]))
+        if call is not None:
+            fields["tenant_id"] = fields.get("tenant_id") or call.tenant_id
+            fields["skill_group_id"] = fields.get("skill_group_id") or call.skill_group_id
     row = MissedCall(**fields)
     db.add(row)
     db.flush()

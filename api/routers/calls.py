@@ -571,7 +571,7 @@ class CallOut(ORMModel):
 
 def _call_out(call: Any) -> CallOut:
     out = CallOut.model_validate(call)
-    out.disposition_label = DISPOSITION_LABELS.get(Disposition(call.disposition), call.disposition)
+    out.disposition_label = DISPOSITION_LABELS.get(call.disposition, call.disposition)
     return out
 
 

@@ -243,3 +243,16 @@ def test_abandoned_and_missed_calls(client, auth, db, ids, calls, unique):
     assert r.status_code == 200 and r.json()["callback_status"] == "done"
     problem(client.post(f"/api/missed-calls/{ab.id}/callback", json={}, headers=auth("supervisor")), 409)
     problem(client.post(f"/api/missed-calls/{ab.id}/callback", json={}, headers=auth("qx_super")), 404)
+
+
+def test_missed_call_without_tenant_takes_it_from_the_cdr(db, calls, ids):
+    row = store.record_missed(
+        db, call_uuid=calls["d"].uuid, caller=calls["d"].caller, agent_user_id=ids["agent12"], ring_s=20.0
+    )
+    assert row.tenant_id == ids["NN-QX"] and row.skill_group_id == ids["qx-general"]
+    from models.errors import Invalid
+
+    with pytest.raises(Invalid) as err:
+        store.upsert_call(db, calls["d"].uuid, disposition="lost")
+    assert err.value.field == "disposition"
+    db.rollback()
