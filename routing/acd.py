@@ -440,6 +440,8 @@ class Acd:
         best_key: tuple | None = None
         if call.agent_numbers:
             candidates = (self.agents[n] for n in call.agent_numbers if n in self.agents)
+        elif len(call.groups) == 1:
+            candidates = (self.agents[n] for n in self._ready.get(call.group, ()))
         else:
             seen: set[str] = set()
             for code in call.groups:
@@ -600,6 +602,7 @@ class Acd:
         for agent in self.agents.values():
             if agent.state is AgentState.wrap_up and agent.wrap_up_until and agent.wrap_up_until <= now:
                 out += self._change(agent, AgentEvent.wrap_up_done)
+        due: list[QueuedCall] = []
         for call in list(self.calls.values()):
             if call.state is not CallState.waiting:
                 continue
@@ -633,7 +636,19 @@ class Acd:
             every = group.announce_every_s
             if every and call.last_announce_at and (now - call.last_announce_at).total_seconds() >= every:
                 call.last_announce_at = now
-                out.append(self._waiting_event(call, with_prompt=False))
+                due.append(call)
+        if due:
+            positions = self.positions() if len(due) > 1 else {due[0].call_id: self.position(due[0].call_id)}
+            staffed: dict[tuple[str, ...], int] = {}
+            for call in due:
+                key = tuple(call.groups)
+                if key not in staffed:
+                    staffed[key] = self.staffed(call.groups)
+                out.append(
+                    self._waiting_event(
+                        call, with_prompt=False, position=positions[call.call_id], staffed=staffed[key]
+                    )
+                )
         return out
 
     def _voicemail_after(self, call: QueuedCall) -> int | None:
@@ -659,6 +674,21 @@ class Acd:
                     ahead.add(other_id)
         return len(ahead) + 1
 
+    def positions(self) -> dict[str, int]:
+        """`position` of every waiting call at once: one sort, then counts per distinct set of groups
+        (calls compete when their group sets intersect), O(n log n) instead of O(n²)."""
+        waiting = sorted(
+            (c for c in self.calls.values() if c.state is CallState.waiting), key=QueuedCall.sort_key
+        )
+        seen: dict[frozenset[str], int] = {}
+        out: dict[str, int] = {}
+        for call in waiting:
+            groups = frozenset(call.groups)
+            ahead = sum(n for other, n in seen.items() if other & groups)
+            out[call.call_id] = ahead + 1
+            seen[groups] = seen.get(groups, 0) + 1
+        return out
+
     def staffed(self, groups: list[str]) -> int:
         """Logged-in agents (any state but logged out) with a skill in one of `groups`."""
         return sum(
@@ -667,17 +697,19 @@ class Acd:
             if a.state is not AgentState.logged_out and any(code in a.skills for code in groups)
         )
 
-    def estimated_wait(self, call_id: str) -> int:
-        """Seconds: calls ahead × average handle time ÷ staffed agents."""
+    def estimated_wait(self, call_id: str, *, position: int | None = None, staffed: int | None = None) -> int:
+        """Seconds: the call's position × average handle time ÷ staffed agents."""
         call = self._call(call_id)
-        pos = self.position(call_id)
+        pos = self.position(call_id) if position is None else position
         aht = self._stats[call.group].avg_handle_s
-        staffed = max(1, self.staffed(call.groups))
-        return int(math.ceil(pos * aht / staffed))
+        agents = max(1, self.staffed(call.groups) if staffed is None else staffed)
+        return int(math.ceil(pos * aht / agents))
 
-    def _waiting_event(self, call: QueuedCall, *, with_prompt: bool) -> Waiting:
-        pos = self.position(call.call_id)
-        ewt = self.estimated_wait(call.call_id)
+    def _waiting_event(
+        self, call: QueuedCall, *, with_prompt: bool, position: int | None = None, staffed: int | None = None
+    ) -> Waiting:
+        pos = self.position(call.call_id) if position is None else position
+        ewt = self.estimated_wait(call.call_id, position=pos, staffed=staffed)
         prompts = self._prompts(call.tenant_id)
         actions: list[Play] = [Play(prompts.queue_wait)] if with_prompt else []
         text = prompts.queue_position.format(position=pos - 1, minutes=max(1, math.ceil(ewt / 60)))

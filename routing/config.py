@@ -154,6 +154,10 @@ class CentreConfig:
     _by_id: dict[int, TenantConfig] = field(default_factory=dict, compare=False, repr=False)
     _groups: dict[str, SkillGroupConfig] = field(default_factory=dict, compare=False, repr=False)
     _agents: dict[str, AgentConfig] = field(default_factory=dict, compare=False, repr=False)
+    # numbers normalised once, so a call's checks are dictionary lookups and short prefix scans
+    _black_exact: dict[str, list[BlacklistRule]] = field(default_factory=dict, compare=False, repr=False)
+    _black_prefix: list[tuple[str, BlacklistRule]] = field(default_factory=list, compare=False, repr=False)
+    _seats: list[tuple[str, bool, SpecialSeatRule]] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for t in self.tenants:
@@ -164,6 +168,31 @@ class CentreConfig:
             self._groups[g.code] = g
         for a in self.agents:
             self._agents[a.agent_number] = a
+        for rule in self.blacklist:
+            if rule.number.endswith("*"):
+                self._black_prefix.append((normalise_number(rule.number[:-1]), rule))
+            else:
+                self._black_exact.setdefault(normalise_number(rule.number), []).append(rule)
+        for seat in sorted(self.special_seats, key=lambda r: (r.order, r.id)):
+            prefix = seat.pattern.endswith("*")
+            self._seats.append((normalise_number(seat.pattern.rstrip("*")), prefix, seat))
+
+    def blacklist_candidates(self, caller: str) -> list[BlacklistRule]:
+        """Rules whose number matches `caller` (exact or prefix), before tenant and expiry checks."""
+        number = normalise_number(caller)
+        found = list(self._black_exact.get(number, ()))
+        found += [rule for prefix, rule in self._black_prefix if number.startswith(prefix)]
+        return found
+
+    def special_seat_candidates(self, caller: str, called: str) -> list[SpecialSeatRule]:
+        """专席 rules matching the call, in rule order, before the tenant check."""
+        calling_n, called_n = normalise_number(caller), normalise_number(called)
+        out = []
+        for pattern, prefix, seat in self._seats:
+            number = calling_n if seat.match_on is MatchOn.calling else called_n
+            if (prefix and number.startswith(pattern)) or (not prefix and number == pattern):
+                out.append(seat)
+        return out
 
     def tenant(self, tenant_id: int) -> TenantConfig | None:
         return self._by_id.get(tenant_id)

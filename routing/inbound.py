@@ -13,8 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from routing.actions import Action, Hangup, Play, Queue, Voicemail
-from routing.config import AfterHours, BlacklistRule, CentreConfig, MatchOn, SpecialSeatRule, TenantConfig
-from routing.config import number_matches as matches
+from routing.config import AfterHours, BlacklistRule, CentreConfig, SpecialSeatRule, TenantConfig
 from routing.hours import OpenState, check_hours
 from routing.ivr import IvrSession
 
@@ -45,27 +44,25 @@ def blacklist_hit(
     config: CentreConfig, caller: str, tenant_id: int | None, now: datetime
 ) -> BlacklistRule | None:
     """The rule blocking `caller` for the tenant (a rule on an ancestor tenant or a global one applies too)."""
+    candidates = config.blacklist_candidates(caller)
+    if not candidates:
+        return None
     lineage = set(config.tenant_lineage(tenant_id)) if tenant_id is not None else set()
-    for rule in config.blacklist:
+    for rule in candidates:
         if rule.expires_at is not None and rule.expires_at <= now:
             continue
-        if rule.tenant_id is not None and rule.tenant_id not in lineage:
-            continue
-        if matches(rule.number, caller):
+        if rule.tenant_id is None or rule.tenant_id in lineage:
             return rule
     return None
 
 
 def special_seat(config: CentreConfig, caller: str, called: str, tenant_id: int) -> SpecialSeatRule | None:
     """The first 专席 rule (by `order`) of the tenant or its ancestors matching the call."""
+    candidates = config.special_seat_candidates(caller, called)
+    if not candidates:
+        return None
     lineage = set(config.tenant_lineage(tenant_id))
-    for rule in sorted(config.special_seats, key=lambda r: (r.order, r.id)):
-        if rule.tenant_id not in lineage:
-            continue
-        number = caller if rule.match_on is MatchOn.calling else called
-        if matches(rule.pattern, number):
-            return rule
-    return None
+    return next((rule for rule in candidates if rule.tenant_id in lineage), None)
 
 
 def _root(config: CentreConfig) -> TenantConfig | None:

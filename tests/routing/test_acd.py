@@ -255,3 +255,22 @@ def test_restore_after_restart(acd, clock):
     acd.adopt_connected("old", agent_number="1002", skill_group="general")
     assert offers(acd.enqueue("c1", skill_group="general"))[0].agent_number == "1001"
     assert acd.call_ended("old")[0].change.to_state is AgentState.wrap_up
+
+
+def test_batch_positions_equal_single_positions(acd, clock):
+    import random
+
+    rng = random.Random(7)
+    for i in range(60):
+        acd.enqueue(
+            f"c{i}",
+            skill_group=rng.choice(["general", "complaint", "enterprise", "qx"]),
+            priority=rng.choice([0, 0, 0, 5, 9]),
+        )
+        clock.advance(rng.uniform(0, 4))
+    clock.advance(61)
+    acd.tick()  # complaint and qx calls overflow into general: mixed group sets
+    assert any(len(c.groups) > 1 for c in acd.calls.values())
+    batch = acd.positions()
+    assert batch == {cid: acd.position(cid) for cid in acd.calls}
+    assert sorted(v for k, v in batch.items() if acd.calls[k].groups == ["enterprise"])[0] >= 1
