@@ -401,7 +401,7 @@ def list_sla_rules(db: DB, scope: CurrentScope) -> list:
 
 
 @router.put(
-    "/tickets/sla-rules/{category}", response_model=SlaRuleOut, summary="设置分类的办理时限与黄灯比例"
+    "/tickets/sla-rules/{category:path}", response_model=SlaRuleOut, summary="设置分类的办理时限与黄灯比例"
 )
 def put_sla_rule(category: str, body: SlaRuleIn, db: DB, scope: Admin) -> object:
     row = db.get(SlaRule, category)
