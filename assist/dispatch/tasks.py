@@ -1,0 +1,85 @@
+"""Celery tasks: auto-dispatch of new tickets, outcome sync for shadow statistics, nightly retraining."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from sqlalchemy import select
+
+from assist.dispatch import service
+from models.db import make_engine, make_sessionmaker, session_scope, utcnow
+from models.dispatch import DispatchSuggestion
+from models.errors import DomainError
+from models.org import Tenant
+from models.settings import get_settings
+
+log = logging.getLogger("hotline.dispatch")
+
+
+def _factory(url: str | None = None):
+    return make_sessionmaker(make_engine(url or get_settings().resolved_database_url()))
+
+
+def dispatch_new(db, *, since_hours: int = 24, limit: int = 200) -> int:
+    """Suggest (and, when enabled and sure, dispatch) every new accepted ticket not yet seen."""
+    from models.tickets import Ticket
+
+    seen = select(DispatchSuggestion.ticket_id)
+    ids = list(
+        db.scalars(
+            select(Ticket.id)
+            .where(
+                Ticket.state.in_(("accepted", "to_dispatch")),
+                Ticket.created_at >= utcnow() - timedelta(hours=since_hours),
+                Ticket.id.not_in(seen),
+            )
+            .order_by(Ticket.id)
+            .limit(limit)
+        )
+    )
+    done = 0
+    for ticket_id in ids:
+        try:
+            with db.begin_nested():
+                service.auto_dispatch(db, ticket_id)
+                from assist.hotspot.service import flag_duplicates
+
+                flag_duplicates(db, ticket_id)
+            done += 1
+        except DomainError as exc:  # e.g. the ticket moved on meanwhile (409): skip it
+            log.info("auto-dispatch skipped", extra={"ticket": ticket_id, "reason": exc.detail})
+    return done
+
+
+@shared_task(name="assist.dispatch.dispatch_new")
+def dispatch_new_task(url: str | None = None) -> int:
+    with session_scope(_factory(url)) as db:
+        return dispatch_new(db)
+
+
+@shared_task(name="assist.dispatch.auto_dispatch")
+def auto_dispatch_task(ticket_id: int, url: str | None = None) -> bool:
+    with session_scope(_factory(url)) as db:
+        suggestion = service.auto_dispatch(db, ticket_id)
+        return bool(suggestion and suggestion.auto)
+
+
+@shared_task(name="assist.dispatch.sync_outcomes")
+def sync_outcomes_task(url: str | None = None) -> int:
+    with session_scope(_factory(url)) as db:
+        return service.sync_outcomes(db)
+
+
+@shared_task(name="assist.dispatch.retrain")
+def retrain_task(url: str | None = None) -> int | None:
+    """Nightly: a new version from the history; it becomes current only if not worse."""
+    with session_scope(_factory(url)) as db:
+        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)).order_by(Tenant.id))
+        service.sync_outcomes(db)
+        try:
+            return service.train_model(db, tenant_id=root, note="定时重训").version
+        except DomainError as exc:
+            log.warning("dispatch retrain skipped", extra={"reason": exc.detail})
+            return None
