@@ -1,0 +1,1 @@
+"""Hybrid search over the knowledge base: jieba + BM25, pluggable embedders, FAISS, RRF."""

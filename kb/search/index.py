@@ -1,0 +1,289 @@
+"""The search engine kept in step with one database's published articles.
+
+Each process holds one `KBIndex` per (database, embedder). It loads lazily on first use, then
+`sync()` applies only the articles whose `search_stamp` moved since the last sync (publish,
+unpublish, edit, vectors ready), so publishing never needs a rebuild. The FAISS part is persisted
+under `data_dir/kb/` and reused at the next start; `rebuild()` recomputes everything.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kb.enums import ArticleStatus
+from kb.search.embedders import Embedder, get_embedder
+from kb.search.engine import DocMeta, Filters, Hit, Mode, SearchEngine, doc_tokens
+from kb.search.store import cached_vectors
+from kb.search.text import chunks, highlight, passage_hash, plain_text, snippet_around
+from kb.search.tokenizer import query_terms
+from kb.search.vectors import VectorIndex
+from models.db import utcnow
+from models.kb import Article
+
+log = logging.getLogger("hotline.kb")
+# Stamps are taken before commit: re-read a margin so a slow transaction is never missed.
+SYNC_MARGIN = timedelta(minutes=2)
+LOAD_BATCH = 2000
+_COLUMNS = (
+    Article.id,
+    Article.tenant_id,
+    Article.base_id,
+    Article.category_id,
+    Article.title,
+    Article.body,
+    Article.body_format,
+    Article.keywords,
+    Article.district,
+    Article.unit_id,
+    Article.valid_from,
+    Article.valid_until,
+    Article.status,
+)
+
+
+def article_passages(title: str, body: str, body_format: str = "markdown") -> list[str]:
+    return chunks(title, plain_text(body, body_format))
+
+
+@dataclass
+class Result:
+    article_id: int
+    title: str
+    title_html: str
+    snippet_html: str
+    passage: str
+    score: float
+    cosine: float | None
+    bm25: float | None
+    category_id: int | None
+    unit_id: int | None
+    district: str | None
+    valid_until: datetime | None
+    reply_template: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class KBIndex:
+    def __init__(self, *, db_url: str, embedder: Embedder, data_dir: Path) -> None:
+        self.embedder = embedder
+        self.engine = SearchEngine(embedder)
+        self.watermark: datetime | None = None
+        key = hashlib.sha1(db_url.encode()).hexdigest()[:10]
+        safe = "".join(c if c.isalnum() else "_" for c in embedder.name)
+        self.path = Path(data_dir) / "kb" / f"{safe}-{key}.faiss"
+        self.lock = threading.RLock()
+        self.missing: set[int] = set()  # published, but passage vectors not computed yet
+
+    # -- loading
+
+    def _doc(self, row) -> tuple[list[str], DocMeta, list[str]]:
+        tokens = doc_tokens(row.title, plain_text(row.body, row.body_format), row.keywords or [])
+        meta = DocMeta(
+            tenant_id=row.tenant_id,
+            base_id=row.base_id,
+            category_id=row.category_id,
+            district=row.district,
+            unit_id=row.unit_id,
+            valid_from=row.valid_from,
+            valid_until=row.valid_until,
+        )
+        return tokens, meta, article_passages(row.title, row.body, row.body_format)
+
+    def _vectors_for(self, db: Session, passages: dict[int, list[str]]) -> dict[int, np.ndarray]:
+        hashes = {a: [passage_hash(p) for p in ps] for a, ps in passages.items()}
+        found = cached_vectors(db, [h for hs in hashes.values() for h in hs], self.embedder.name)
+        out = {}
+        for a, hs in hashes.items():
+            if hs and all(h in found for h in hs):
+                out[a] = np.vstack([found[h] for h in hs])
+        return out
+
+    def _full_load(self, db: Session) -> None:
+        t0 = time.perf_counter()
+        start = utcnow()
+        docs, passages = [], {}
+        last = 0
+        while True:
+            rows = db.execute(
+                select(*_COLUMNS)
+                .where(Article.status == ArticleStatus.published, Article.id > last)
+                .order_by(Article.id)
+                .limit(LOAD_BATCH)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                tokens, meta, ps = self._doc(row)
+                docs.append((row.id, tokens, meta))
+                passages[row.id] = ps
+            last = rows[-1].id
+        persisted = self._load_persisted()
+        fresh = {a: ps for a, ps in passages.items() if persisted is None or a not in persisted.n_chunks}
+        vecs = self._vectors_for(db, fresh)
+        self.engine.bulk_load(docs, list(vecs.items()))
+        if persisted is not None:
+            # keep the persisted vectors of articles still published (stale ones are re-synced below)
+            keep = [a for a in persisted.n_chunks if a in self.engine.meta and a not in vecs]
+            drop = [a for a in persisted.n_chunks if a not in keep]
+            for a in drop:
+                persisted.remove(a)
+            for a, v in vecs.items():
+                persisted.add(a, v)
+            self.engine.vectors = persisted
+        self.missing = {a for a in passages if a not in self.engine.vectors}
+        self.watermark = start
+        log.info(
+            "kb index loaded",
+            extra={
+                "articles": len(docs),
+                "missing_vectors": len(self.missing),
+                "persisted": persisted is not None,
+                "seconds": round(time.perf_counter() - t0, 2),
+            },
+        )
+
+    def _load_persisted(self) -> VectorIndex | None:
+        manifest = self.path.with_suffix(".json")
+        if not (self.path.exists() and manifest.exists()):
+            return None
+        try:
+            info = json.loads(manifest.read_text())
+            if info.get("embedder") != self.embedder.name:
+                return None
+            vi = VectorIndex.load(self.path, self.embedder.dim)
+            self._persisted_watermark = datetime.fromisoformat(info["watermark"])
+            return vi
+        except Exception:  # a damaged file is rebuilt from the embedding cache
+            log.warning("kb persisted index unreadable, rebuilding", exc_info=True)
+            return None
+
+    def save(self) -> None:
+        if self.engine.vectors is None or self.watermark is None:
+            return
+        with self.lock:
+            self.engine.vectors.save(self.path)
+            self.path.with_suffix(".json").write_text(
+                json.dumps({"embedder": self.embedder.name, "watermark": self.watermark.isoformat()})
+            )
+
+    # -- keeping in step
+
+    def sync(self, db: Session) -> set[int]:
+        """Apply changes since the last sync; returns published articles still lacking vectors."""
+        with self.lock:
+            if self.watermark is None:
+                self._persisted_watermark = None
+                self._full_load(db)
+                since = self._persisted_watermark  # vectors in the file may be older than the articles
+                if since is None:
+                    return set(self.missing)
+            else:
+                since = self.watermark
+            start = utcnow()
+            rows = db.execute(select(*_COLUMNS).where(Article.search_stamp > since - SYNC_MARGIN)).all()
+            upserts, passages = [], {}
+            for row in rows:
+                if row.status == ArticleStatus.published:
+                    tokens, meta, ps = self._doc(row)
+                    upserts.append((row.id, tokens, meta))
+                    passages[row.id] = ps
+                else:
+                    self.engine.remove(row.id)
+                    self.missing.discard(row.id)
+            vecs = self._vectors_for(db, passages)
+            for aid, tokens, meta in upserts:
+                self.engine.upsert(aid, tokens, meta, vecs.get(aid))
+                if aid in vecs:
+                    self.missing.discard(aid)
+                else:
+                    self.missing.add(aid)
+            self.watermark = max(self.watermark or start, start)
+            return set(self.missing)
+
+    def rebuild(self, db: Session) -> int:
+        with self.lock:
+            self.engine = SearchEngine(self.embedder)
+            self.watermark = None
+            if self.path.exists():
+                self.path.unlink()
+            self._persisted_watermark = None
+            self._full_load(db)
+            self.save()
+            return len(self.engine)
+
+    # -- querying
+
+    def search(
+        self, db: Session, query: str, *, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None
+    ) -> list[Result]:
+        self.sync(db)
+        with self.lock:
+            hits = self.engine.search(query, k=k, mode=mode, filters=filters)
+        return self.present(db, hits, query)
+
+    def present(self, db: Session, hits: list[Hit], query: str) -> list[Result]:
+        if not hits:
+            return []
+        rows = {
+            a.id: a for a in db.scalars(select(Article).where(Article.id.in_([h.article_id for h in hits])))
+        }
+        terms = query_terms(query)
+        out = []
+        for h in hits:
+            a = rows.get(h.article_id)
+            if a is None:
+                continue
+            ps = article_passages(a.title, a.body, a.body_format)
+            body_ps = [p.split("\n", 1)[1] if "\n" in p and a.title else p for p in ps] or [a.title]
+            if h.chunk_no is not None and h.chunk_no < len(body_ps):
+                passage = body_ps[h.chunk_no]
+            else:  # the passage with most query terms
+                passage = max(body_ps, key=lambda p: sum(p.count(t) for t in terms))
+            out.append(
+                Result(
+                    article_id=a.id,
+                    title=a.title,
+                    title_html=highlight(a.title, terms),
+                    snippet_html=highlight(snippet_around(passage, terms, 160), terms),
+                    passage=passage,
+                    score=round(h.score, 6),
+                    cosine=None if h.cosine is None else round(h.cosine, 4),
+                    bm25=None if h.bm25 is None else round(h.bm25, 4),
+                    category_id=a.category_id,
+                    unit_id=a.unit_id,
+                    district=a.district,
+                    valid_until=a.valid_until,
+                    reply_template=a.reply_template or "",
+                )
+            )
+        return out
+
+
+_indexes: dict[tuple[str, str, str], KBIndex] = {}
+_registry_lock = threading.Lock()
+
+
+def get_index(*, db_url: str, embedder_spec: str, data_dir: Path) -> KBIndex:
+    """The process's index for this database and embedder (created on first use)."""
+    key = (db_url, embedder_spec, str(data_dir))
+    with _registry_lock:
+        idx = _indexes.get(key)
+        if idx is None:
+            idx = _indexes[key] = KBIndex(
+                db_url=db_url, embedder=get_embedder(embedder_spec), data_dir=data_dir
+            )
+        return idx
