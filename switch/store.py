@@ -2,11 +2,12 @@
 
 Two audiences:
 
-- the controller (switch engineer): `config_version`/`load_config` (reload when the version changes),
+- the controller: `config_version`/`load_config` (reload when the version changes),
   `agent_states` (rebuild the ACD after a restart), `record_agent_change`, `upsert_call`/`finish_call`
   (the CDR, upserted by call UUID at every milestone so a restart loses nothing),
   `log_blacklist_attempt`, `record_abandoned`/`record_missed`, `add_voicemail`,
-  `add_recording`/`finish_recording`, `set_satisfaction`, `skill_group_id`;
+  `add_recording`/`finish_recording`, `set_satisfaction`, `skill_group_id`, and
+  `ticket_progress_prompt` (the answer to the IVR self-service lookup, for `IvrSession.on_self_service`);
 - the API (`api/routers/calls.py`) and the demo data: configuration CRUD (skill groups, agents' skills,
   IVR menus, per-tenant settings, holidays, blacklist, 专席 rules) and the record queries.
 
@@ -22,7 +23,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from prometheus_client import Counter
 from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -66,12 +69,18 @@ from routing.config import (
     SkillGroupConfig,
     TenantConfig,
     TimeWindow,
+    normalise_number,
 )
 from routing.config import SpecialSeatRule as SeatRuleConfig
 from routing.ivr import IvrMenu as MenuConfig
 from routing.ivr import parse_menu
 
 log = logging.getLogger("hotline.calls")
+
+CALLS_FINISHED = Counter("hotline_calls_finished_total", "Call records closed", ["disposition"])
+BLACKLIST_ATTEMPTS = Counter("hotline_blacklist_attempts_total", "Calls rejected by the blacklist")
+AGENT_CHANGES = Counter("hotline_agent_state_changes_total", "Agent state changes recorded", ["to_state"])
+MISSED_CALLS = Counter("hotline_missed_calls_total", "Abandoned and missed calls recorded", ["kind"])
 
 PROMPT_KEYS = tuple(Prompts.__dataclass_fields__)
 
@@ -270,6 +279,7 @@ def record_agent_change(db: Session, change: StateChange, *, extension: str | No
         status.extension = extension
     status.updated_at = utcnow()
     db.flush()
+    AGENT_CHANGES.labels(str(change.to_state)).inc()
     return entry
 
 
@@ -340,6 +350,7 @@ def finish_call(
     if disposition is not None:
         call.disposition = str(Disposition(disposition))
     db.flush()
+    CALLS_FINISHED.labels(call.disposition).inc()
     return call
 
 
@@ -369,6 +380,10 @@ def log_blacklist_attempt(
     )
     db.add(attempt)
     db.flush()
+    BLACKLIST_ATTEMPTS.inc()
+    log.info(
+        "blacklisted call rejected", extra={"caller": caller, "entry_id": entry_id, "call_uuid": call_uuid}
+    )
     return attempt
 
 
@@ -382,6 +397,7 @@ def _record_missed(db: Session, **fields: Any) -> MissedCall:
     row = MissedCall(**fields)
     db.add(row)
     db.flush()
+    MISSED_CALLS.labels(str(row.kind)).inc()
     return row
 
 
@@ -518,6 +534,37 @@ def finish_recording(
             rec.agent_user_id = rec.agent_user_id or call.agent_user_id
     db.flush()
     return rec
+
+
+def ticket_progress_prompt(db: Session, digits: str, *, caller: str) -> str:
+    """The answer to the IVR self-service "ticket progress" lookup (`SelfService(kind="ticket_progress")`):
+    a `say:` prompt for `IvrSession.on_self_service`. Callers key the digits of the ticket number
+    (`NN20261127000123` → `20261127000123`); the status is read out only to the phone number the ticket
+    was registered with (privacy), others are asked to call from that number or hold for an agent."""
+    from models.tickets import Ticket  # read-only; the tickets package owns the table
+
+    digits = "".join(ch for ch in digits if ch.isdigit())
+    if len(digits) < 6:
+        return "say:工单编号有误，请核对后重新查询。"
+    rows = list(db.scalars(select(Ticket).where(Ticket.number.endswith(digits)).limit(2)))
+    if not rows:
+        return "say:未查询到该工单，请核对工单编号，或按0转人工服务。"
+    if len(rows) > 1:
+        return "say:查询到多张工单，请转人工服务查询。"
+    ticket = rows[0]
+    if normalise_number(ticket.citizen_phone or "") != normalise_number(caller):
+        return "say:为保护您的隐私，请使用登记工单时的电话号码查询，或按0转人工服务。"
+    try:
+        from tickets.enums import STATE_LABELS, TicketState
+
+        label = STATE_LABELS[TicketState(ticket.state)]
+    except (ImportError, ValueError, KeyError):
+        label = ticket.state
+    text = f"say:您查询的工单{digits[-6:]}当前状态为{label}。"
+    if ticket.due_at is not None and ticket.state not in ("closed", "withdrawn"):
+        local = ticket.due_at.astimezone(ZoneInfo("Asia/Shanghai"))
+        text += f"办理时限为{local.month}月{local.day}日。"
+    return text
 
 
 # ====================================================================== scope helpers
@@ -883,8 +930,6 @@ def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> Ca
         if not isinstance(value, str) or len(value) > 500:
             raise Invalid("提示音应为不超过 500 字的文本或文件路径", field=f"prompts.{key}")
     try:
-        from zoneinfo import ZoneInfo
-
         ZoneInfo(fields.get("timezone") or "Asia/Shanghai")
     except (KeyError, ValueError):
         raise Invalid("时区不存在", field="timezone") from None
@@ -1041,6 +1086,13 @@ def list_special_seats(db: Session, scope: Scope) -> list[SpecialSeatRule]:
 def create_special_seat(db: Session, scope: Scope, *, tenant_id: int, **fields: Any) -> SpecialSeatRule:
     check_tenant(db, scope, tenant_id)
     _check_seat(db, scope, tenant_id, fields)
+    same = select(SpecialSeatRule.id).where(
+        SpecialSeatRule.tenant_id == tenant_id,
+        SpecialSeatRule.match_on == fields.get("match_on", "calling"),
+        SpecialSeatRule.pattern == fields.get("pattern"),
+    )
+    if db.scalar(same):
+        raise Conflict(f"号码 {fields.get('pattern')} 已有专席规则", field="pattern")
     rule = SpecialSeatRule(tenant_id=tenant_id, **{k: v for k, v in fields.items() if k in SEAT_FIELDS})
     db.add(rule)
     db.flush()

@@ -386,6 +386,7 @@ def test_special_seats(client, auth, ids, db):
     r = client.post("/api/special-seats", json=body, headers=auth("admin"))
     assert r.status_code == 201, r.text
     rule = r.json()
+    problem(client.post("/api/special-seats", json=body, headers=auth("admin")), 409, "pattern")
     seat = next(s for s in store.load_config(db).special_seats if s.id == rule["id"])
     assert seat.skill_group == "special" and seat.agent_numbers == ("1011",)
     r = client.patch(f"/api/special-seats/{rule['id']}", json={"priority": 9}, headers=auth("admin"))

@@ -256,3 +256,29 @@ def test_missed_call_without_tenant_takes_it_from_the_cdr(db, calls, ids):
         store.upsert_call(db, calls["d"].uuid, disposition="lost")
     assert err.value.field == "disposition"
     db.rollback()
+
+
+def test_ticket_progress_self_service(db, ids, unique):
+    from models.org import User
+    from models.scope import scope_for
+    from tickets import service as tickets
+
+    phone = f"139{int(unique, 16) % 10**8:08d}"
+    scope = scope_for(db, db.get(User, ids["admin"]))
+    ticket = tickets.accept(
+        db,
+        scope,
+        channel="web",
+        citizen_phone=phone,
+        appeal_type="consultation",
+        title="路灯不亮",
+        content="某路段路灯连续三晚不亮",
+    )
+    db.commit()
+    digits = ticket.number[-14:] if len(ticket.number) > 14 else ticket.number
+    digits = "".join(ch for ch in digits if ch.isdigit())
+    prompt = store.ticket_progress_prompt(db, digits, caller=phone)
+    assert prompt.startswith("say:您查询的工单") and "状态为" in prompt and "已受理" in prompt
+    assert "隐私" in store.ticket_progress_prompt(db, digits, caller="13800000000")
+    assert "未查询到" in store.ticket_progress_prompt(db, "999999999999999", caller=phone)
+    assert "有误" in store.ticket_progress_prompt(db, "12", caller=phone)
