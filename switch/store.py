@@ -599,6 +599,17 @@ def _lineage_ids(db: Session, tenant_id: int) -> set[int]:
     return ids
 
 
+def _claim(
+    db: Session, model: type, row_id: int, column: Any, expected: Any, taken: str, field: str, **values: Any
+) -> None:
+    """Compare-and-set: update the row only if `column` still holds `expected`. Of concurrent requests on
+    one row exactly one wins; the others get 409 (`taken`)."""
+    cond = column.is_(None) if expected is None else column == expected
+    stmt = update(model).where(model.id == row_id, cond).values(**values)
+    if not db.execute(stmt.execution_options(synchronize_session=False)).rowcount:
+        raise Conflict(taken, field=field)
+
+
 def _paged(db: Session, stmt: Select, page: int, size: int) -> tuple[list[Any], int]:
     total = db.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = list(db.scalars(stmt.offset((page - 1) * size).limit(size)))
@@ -1232,9 +1243,19 @@ def delete_recording(db: Session, scope: Scope, recording_id: int, *, reason: st
     if not reason.strip():
         raise Invalid("请填写删除原因", field="reason")
     rec = get_recording(db, scope, recording_id)
-    rec.deleted_at = utcnow()
-    rec.deleted_by_id = scope.user_id
-    rec.delete_reason = reason
+    _claim(
+        db,
+        Recording,
+        rec.id,
+        Recording.deleted_at,
+        None,
+        "录音已被删除",
+        "id",
+        deleted_at=utcnow(),
+        deleted_by_id=scope.user_id,
+        delete_reason=reason,
+    )
+    db.refresh(rec)
     log_recording_access(db, scope, rec, "delete", reason)
     db.flush()
     Path(rec.path).unlink(missing_ok=True)
@@ -1268,13 +1289,20 @@ def get_voicemail(db: Session, scope: Scope, voicemail_id: int) -> Voicemail:
 
 def handle_voicemail(db: Session, scope: Scope, voicemail_id: int, *, note: str = "") -> Voicemail:
     vm = get_voicemail(db, scope, voicemail_id)
-    if vm.status == VoicemailStatus.handled:
-        raise Conflict("留言已处理", field="status")
-    vm.status = VoicemailStatus.handled
-    vm.handled_by_id = scope.user_id
-    vm.handled_at = utcnow()
-    vm.note = note
-    db.flush()
+    _claim(
+        db,
+        Voicemail,
+        vm.id,
+        Voicemail.status,
+        VoicemailStatus.new,
+        "留言已处理",
+        "status",
+        status=VoicemailStatus.handled,
+        handled_by_id=scope.user_id,
+        handled_at=utcnow(),
+        note=note,
+    )
+    db.refresh(vm)
     return vm
 
 
@@ -1305,10 +1333,17 @@ def list_missed_calls(
 
 def mark_called_back(db: Session, scope: Scope, missed_id: int, *, status: str = "done") -> MissedCall:
     row = _get(db, MissedCall, scope, missed_id, "漏话记录")
-    if row.callback_status != CallbackStatus.pending:
-        raise Conflict("该记录已处理", field="callback_status")
-    row.callback_status = str(CallbackStatus(status))
-    row.handled_by_id = scope.user_id
-    row.handled_at = utcnow()
-    db.flush()
+    _claim(
+        db,
+        MissedCall,
+        row.id,
+        MissedCall.callback_status,
+        CallbackStatus.pending,
+        "该记录已处理",
+        "callback_status",
+        callback_status=str(CallbackStatus(status)),
+        handled_by_id=scope.user_id,
+        handled_at=utcnow(),
+    )
+    db.refresh(row)
     return row

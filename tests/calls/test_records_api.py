@@ -282,3 +282,29 @@ def test_ticket_progress_self_service(db, ids, unique):
     assert "隐私" in store.ticket_progress_prompt(db, digits, caller="13800000000")
     assert "未查询到" in store.ticket_progress_prompt(db, "999999999999999", caller=phone)
     assert "有误" in store.ticket_progress_prompt(db, "12", caller=phone)
+
+
+def test_concurrent_handling_exactly_one_wins(client, auth, db, ids, unique):
+    from concurrent.futures import ThreadPoolExecutor
+
+    vm = store.add_voicemail(
+        db,
+        call_uuid=f"{unique}-race",
+        caller="13800000002",
+        called="12345",
+        tenant_id=ids["NN"],
+        reason="overflow",
+    )
+    db.commit()
+    headers = auth("supervisor")
+
+    def handle(i: int) -> int:
+        return client.post(
+            f"/api/voicemails/{vm.id}/handle", json={"note": f"第{i}位"}, headers=headers
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(pool.map(handle, range(6)))
+    assert codes == [200, 409, 409, 409, 409, 409]
+    db.expire_all()
+    assert db.get(type(vm), vm.id).status == "handled"
