@@ -109,7 +109,7 @@ export const ACTION_FORMS = {
   revisit: [
     { key: 'result', label: '回访结果', type: 'radio', required: true, options: REVISIT_RESULTS },
     { key: 'citizen_words', label: '群众原话', type: 'textarea', required: true },
-    { key: 'method', label: '回访方式', type: 'select', options: ['电话回访', '短信回访', '上门回访'], default: '电话回访' },
+    { key: 'method', label: '回访方式', type: 'select', options: { phone: '电话回访', sms: '短信回访', wechat: '微信回访', onsite: '上门回访' }, default: 'phone' },
     ...note,
   ],
   close: note,
