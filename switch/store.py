@@ -804,6 +804,57 @@ def agent_state_log(
     return list(db.scalars(stmt.limit(500)))
 
 
+@dataclass
+class AgentTimes:
+    """Seconds an agent spent in each state within a period, not-ready time by reason, calls answered."""
+
+    user_id: int
+    agent_number: str
+    seconds: dict[str, float]
+    not_ready_by_reason: dict[str, float]
+    answered: int
+
+
+def agent_time_summary(db: Session, scope: Scope, *, start: datetime, end: datetime) -> list[AgentTimes]:
+    """Per-agent time in state over [start, end), from the stamped state log (the agent's state before
+    `start` comes from the last change before it; the state after the last change runs to `end`)."""
+    if end <= start:
+        raise Invalid("结束时间应晚于开始时间", field="end")
+    end = min(end, utcnow())
+    base = select(AgentStateLog).where(AgentStateLog.tenant_id.in_(scope.tenant_ids))
+    rows = db.scalars(
+        base.where(AgentStateLog.at >= start, AgentStateLog.at < end).order_by(
+            AgentStateLog.user_id, AgentStateLog.at, AgentStateLog.id
+        )
+    )
+    by_user: dict[int, list[AgentStateLog]] = {}
+    for row in rows:
+        by_user.setdefault(row.user_id, []).append(row)
+    out = []
+    for user_id, changes in sorted(by_user.items()):
+        before = db.scalar(
+            base.where(AgentStateLog.user_id == user_id, AgentStateLog.at < start)
+            .order_by(AgentStateLog.at.desc(), AgentStateLog.id.desc())
+            .limit(1)
+        )
+        state = before.to_state if before else changes[0].from_state
+        reason = (before.reason if before else None) or "其他"
+        since = start
+        times = AgentTimes(user_id, changes[0].agent_number, {}, {}, 0)
+        for change in [*changes, None]:
+            at = change.at if change is not None else end
+            spent = max(0.0, (at - since).total_seconds())
+            times.seconds[state] = times.seconds.get(state, 0.0) + spent
+            if state == "not_ready":
+                times.not_ready_by_reason[reason] = times.not_ready_by_reason.get(reason, 0.0) + spent
+            if change is None:
+                break
+            times.answered += change.event == "answer"
+            state, reason, since = change.to_state, change.reason or "其他", at
+        out.append(times)
+    return out
+
+
 # ====================================================================== IVR menus
 
 

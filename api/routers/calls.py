@@ -216,6 +216,23 @@ def list_agents(db: DB, scope: Staff, paging: Paging) -> object:
     return _page([_agent_out(v) for v in views], total, paging)
 
 
+class AgentTimesOut(BaseModel):
+    user_id: int
+    agent_number: str
+    seconds: dict[str, float]
+    not_ready_by_reason: dict[str, float]
+    answered: int
+
+
+@router.get(
+    "/agents/time-summary",
+    response_model=list[AgentTimesOut],
+    summary="坐席各状态时长统计（签入、置闲、置忙原因、通话、话后）",
+)
+def agent_time_summary(db: DB, scope: Staff, start: datetime, end: datetime) -> object:
+    return store.agent_time_summary(db, scope, start=start, end=end)
+
+
 @router.get("/agents/{user_id}", response_model=AgentOut, summary="坐席详情")
 def get_agent(user_id: int, db: DB, scope: Staff) -> object:
     return _agent_out(store.get_agent(db, scope, user_id))

@@ -395,3 +395,64 @@ def test_special_seats(client, auth, ids, db):
         s["id"] for s in client.get("/api/special-seats", headers=auth("qx_super")).json()
     }
     assert client.delete(f"/api/special-seats/{rule['id']}", headers=auth("admin")).status_code == 204
+
+
+def test_agent_time_summary(client, auth, db, ids):
+    from datetime import UTC, datetime
+
+    from routing.acd import Acd, AgentChanged
+    from routing.clock import FakeClock
+
+    clock = FakeClock(datetime(2024, 5, 6, 1, 0, tzinfo=UTC))
+    acd = Acd(store.load_config(db), clock)
+
+    def record(events):
+        for e in events:
+            if isinstance(e, AgentChanged):
+                store.record_agent_change(db, e.change)
+
+    record(acd.login("1009"))  # 01:00 not ready (签入)
+    clock.advance(60)
+    record(acd.set_ready("1009"))  # 01:01 ready
+    clock.advance(120)
+    record(acd.enqueue("summary-call", skill_group="enterprise"))  # 01:03 ringing
+    clock.advance(10)
+    record(acd.answered("summary-call"))  # in call
+    clock.advance(300)
+    record(acd.call_ended("summary-call"))  # wrap-up (15 s in the demo group)
+    clock.advance(15)
+    record(acd.tick())  # ready
+    clock.advance(100)
+    record(acd.set_not_ready("1009", "就餐"))
+    clock.advance(1800)
+    record(acd.logout("1009"))
+    db.commit()
+    r = client.get(
+        "/api/agents/time-summary",
+        params={"start": "2024-05-06T01:00:00Z", "end": "2024-05-06T03:00:00Z"},
+        headers=auth("supervisor"),
+    )
+    assert r.status_code == 200, r.text
+    mine = next(a for a in r.json() if a["agent_number"] == "1009")
+    s = mine["seconds"]
+    assert (s["ready"], s["ringing"], s["in_call"], s["wrap_up"]) == (220.0, 10.0, 300.0, 15.0)
+    assert s["not_ready"] == 1860.0 and mine["not_ready_by_reason"] == {"签入": 60.0, "就餐": 1800.0}
+    assert mine["answered"] == 1
+    assert s["logged_out"] == 7200 - 2405
+    assert (
+        client.get(
+            "/api/agents/time-summary",
+            params={"start": "2024-05-06T01:00:00Z", "end": "2024-05-06T03:00:00Z"},
+            headers=auth("qx_super"),
+        ).json()
+        == []
+    )
+    problem(
+        client.get(
+            "/api/agents/time-summary",
+            params={"start": "2024-05-06T03:00:00Z", "end": "2024-05-06T01:00:00Z"},
+            headers=auth("supervisor"),
+        ),
+        422,
+        "end",
+    )
