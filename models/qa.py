@@ -4,8 +4,8 @@ A recording gets one `Transcript` (the ASR job and its result, segments per spea
 scoring it gives one `QaScore` with its `QaDeduction`s (each with evidence) and any `QaAlert`s.
 Reviewers act on deductions (`QaReviewAction` is the append-only log); agents file `QaAppeal`s.
 
-`call_id` / `recording_id` refer to `calls.id` / `recordings.id` (models/calls.py) without a
-foreign key for now: those tables live on another migration branch.
+A transcript points at its `recordings` row and `calls` row (models/calls.py); scores and alerts
+copy `call_id` for reporting without a foreign key.
 """
 
 from __future__ import annotations
@@ -81,8 +81,10 @@ class Transcript(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
-    call_id: Mapped[int | None] = mapped_column(Integer, index=True)  # calls.id
-    recording_id: Mapped[int | None] = mapped_column(Integer, unique=True)  # recordings.id
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
+    recording_id: Mapped[int | None] = mapped_column(
+        ForeignKey("recordings.id", ondelete="SET NULL"), unique=True
+    )
     recording_path: Mapped[str] = mapped_column(String(500))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     team: Mapped[str | None] = mapped_column(String(100), index=True)  # skill group / shift, for statistics

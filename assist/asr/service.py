@@ -256,3 +256,44 @@ def recording_file(transcript: Transcript) -> Path:
     if not path.is_file():
         raise NotFound("录音文件不存在")
     return path
+
+
+def discover_recordings(db: Session, *, limit: int = 500) -> list[Transcript]:
+    """Finished recordings of answered calls that have no transcript yet → new transcription jobs.
+
+    The periodic sweep calls this, so the call-centre side only has to finish its recordings.
+    """
+    from models.calls import Call, Recording, SkillGroup
+    from models.tickets import Ticket
+
+    has_transcript = select(Transcript.id).where(Transcript.recording_id == Recording.id).exists()
+    rows = db.execute(
+        select(Recording, Call, SkillGroup.name)
+        .outerjoin(Call, Recording.call_id == Call.id)
+        .outerjoin(SkillGroup, Call.skill_group_id == SkillGroup.id)
+        .where(
+            Recording.ended_at.is_not(None),
+            Recording.deleted_at.is_(None),
+            Recording.tenant_id.is_not(None),
+            ~has_transcript,
+        )
+        .order_by(Recording.id)
+        .limit(limit)
+    ).all()
+    created = []
+    for recording, call, team in rows:
+        ticket = db.scalar(select(Ticket).where(Ticket.call_id == recording.call_uuid).limit(1))
+        created.append(
+            create_transcript(
+                db,
+                tenant_id=recording.tenant_id,
+                recording_path=recording.path,
+                recording_id=recording.id,
+                call_id=recording.call_id,
+                agent_id=recording.agent_user_id,
+                team=team,
+                call_started_at=(call.agent_answered_at or call.started_at) if call else recording.started_at,
+                ticket_text=f"{ticket.title}\n{ticket.content}" if ticket else None,
+            )
+        )
+    return created

@@ -130,15 +130,17 @@ def _score(transcript_id: int) -> None:
 
 @shared_task(name="assist.asr.sweep")
 def sweep() -> dict:
-    """Periodic: re-send due retries and lost messages; publish the backlog figure."""
+    """Periodic: pick up newly finished recordings, re-send due retries and lost messages, publish the backlog."""
     asr = get_asr_settings()
+    with session_scope(sessions()) as db:
+        new = [t.id for t in service.discover_recordings(db)]
     with session_scope(sessions()) as db:
         ids = service.due_for_retry(db, now=utcnow(), max_attempts=asr.max_attempts, stale_after=STALE_AFTER)
         for transcript_id in ids:
             service.requeue_stale(db, transcript_id)
         figures = service.backlog(db, max_attempts=asr.max_attempts)
-    for transcript_id in ids:
+    for transcript_id in [*new, *ids]:
         enqueue(transcript_id)
     for state in ("queued", "running", "retrying", "failed"):
         BACKLOG.labels(state).set(getattr(figures, state))
-    return {"requeued": len(ids), **figures.as_dict()}
+    return {"discovered": len(new), "requeued": len(ids), **figures.as_dict()}
