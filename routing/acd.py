@@ -216,11 +216,29 @@ class Acd:
         for agent in self.agents.values():
             if agent.state is AgentState.ready:
                 self._index_ready(agent)
+        # calls waiting only in groups that no longer exist move to their tenant's default group
+        for call in self.calls.values():
+            if call.state is not CallState.waiting or any(config.group(g) for g in call.groups):
+                continue
+            tenant = config.tenant(call.tenant_id) if call.tenant_id is not None else None
+            if tenant is not None and tenant.default_group and config.group(tenant.default_group):
+                self._unqueue(call)
+                call.groups.append(tenant.default_group)
+                call.group_entered_at = self.clock.now()
+                self._push(call)
 
     def _group(self, code: str) -> SkillGroupConfig:
         g = self.config.group(code)
         if g is None:
             raise NotFound(f"技能组 {code} 不存在", field="skill_group")
+        return g
+
+    def _settings(self, code: str) -> SkillGroupConfig:
+        """A queued call's group settings; defaults if the group was removed by a reload meanwhile."""
+        g = self.config.group(code)
+        if g is None:
+            g = SkillGroupConfig(code=code, name=code, tenant_id=0)
+            self._stats.setdefault(code, _GroupStats(avg_handle_s=float(g.avg_handle_s)))
         return g
 
     def _prompts(self, tenant_id: int | None) -> Prompts:
@@ -435,7 +453,7 @@ class Acd:
 
     def pick_agent(self, call: QueuedCall) -> Agent | None:
         """The ready agent that should get `call` now (None: nobody free)."""
-        strategy = self._group(call.group).strategy
+        strategy = self._settings(call.group).strategy
         best: Agent | None = None
         best_key: tuple | None = None
         if call.agent_numbers:
@@ -488,7 +506,7 @@ class Acd:
         call.agent_number = agent.agent_number
         call.offered_at = now
         call.offers += 1
-        group = self._group(call.group)
+        group = self._settings(call.group)
         self._stats[call.group].offered += 1
         out = self._change(agent, AgentEvent.offer, call_id=call.call_id)
         out.append(
@@ -606,7 +624,7 @@ class Acd:
         for call in list(self.calls.values()):
             if call.state is not CallState.waiting:
                 continue
-            group = self._group(call.group)
+            group = self._settings(call.group)
             waited = (now - call.entered_at).total_seconds()
             limit = self._voicemail_after(call)
             if limit is not None and waited >= limit:
@@ -712,8 +730,12 @@ class Acd:
         ewt = self.estimated_wait(call.call_id, position=pos, staffed=staffed)
         prompts = self._prompts(call.tenant_id)
         actions: list[Play] = [Play(prompts.queue_wait)] if with_prompt else []
-        text = prompts.queue_position.format(position=pos - 1, minutes=max(1, math.ceil(ewt / 60)))
-        actions.append(Play(text))
+        if pos <= 1:
+            actions.append(Play(prompts.queue_next))
+        else:
+            actions.append(
+                Play(prompts.queue_position.format(position=pos - 1, minutes=max(1, math.ceil(ewt / 60))))
+            )
         return Waiting(call.call_id, pos, ewt, tuple(actions))
 
     def snapshot(self) -> list[GroupSnapshot]:

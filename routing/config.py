@@ -34,6 +34,7 @@ class Prompts:
     blacklisted: str = "say:您的号码已被限制呼入，如有疑问请在工作时间联系我们。"
     queue_wait: str = "say:您好，坐席正忙，请稍候。"
     queue_position: str = "say:您前面还有{position}位，预计等待{minutes}分钟。"
+    queue_next: str = "say:您是下一位，请稍候。"
     voicemail: str = "say:当前坐席全忙，请在提示音后留言，我们会尽快回电。"
     ivr_invalid: str = "say:您的输入有误，请重新输入。"
     ivr_timeout: str = "say:未收到您的输入。"

@@ -131,13 +131,15 @@ def test_position_and_estimated_wait_announcements(acd, clock):
         assert w.position == i + 1
         assert w.estimated_wait_s == (i + 1) * 180
         assert "请稍候" in w.actions[0].prompt
-        assert f"您前面还有{i}位" in w.actions[1].prompt
+        expected = "您是下一位" if i == 0 else f"您前面还有{i}位"
+        assert expected in w.actions[1].prompt
     clock.advance(29)
     assert not [e for e in acd.tick() if isinstance(e, Waiting)]
     clock.advance(1)
     ann = [e for e in acd.tick() if isinstance(e, Waiting)]
     assert [a.position for a in ann] == [1, 2, 3]
-    assert len(ann[0].actions) == 1 and "预计等待3分钟" in ann[0].actions[0].prompt
+    assert len(ann[0].actions) == 1 and "您是下一位" in ann[0].actions[0].prompt
+    assert "您前面还有1位，预计等待6分钟" in ann[1].actions[0].prompt
 
 
 def test_abandon_in_queue_is_accounted(acd, clock):
@@ -274,3 +276,13 @@ def test_batch_positions_equal_single_positions(acd, clock):
     batch = acd.positions()
     assert batch == {cid: acd.position(cid) for cid in acd.calls}
     assert sorted(v for k, v in batch.items() if acd.calls[k].groups == ["enterprise"])[0] >= 1
+
+
+def test_reload_moves_calls_of_a_removed_group_to_the_tenant_default(acd, clock, config):
+    acd.enqueue("c1", skill_group="enterprise", tenant_id=1)
+    groups = [g for g in config.groups if g.code != "enterprise"]
+    acd.reload(make_config(groups=groups))
+    assert acd.calls["c1"].groups == ["enterprise", "general"]
+    clock.advance(1)
+    acd.tick()  # no error for the vanished group
+    assert offers(acd.login("1002", ready=True))[0].call_id == "c1"
