@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from api.deps import DB, CurrentScope, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
+from kb import citations as kb_citations
 from models.db import utcnow
 from models.errors import DomainError, Invalid, NotFound
 from models.org import Role
@@ -226,6 +227,12 @@ def _filters(
 Filters = Annotated[queries.Filters, Depends(_filters)]
 
 
+def _cite(db: Session, scope: Scope, ticket: Ticket, article_ids: list[int]) -> None:
+    """Knowledge cited in an acceptance or a direct reply counts for the article's heat (kb)."""
+    if article_ids:
+        kb_citations.record(db, article_ids=article_ids, ticket_id=ticket.id, scope=scope)
+
+
 # ---------------------------------------------------------------------------- static routes first
 
 
@@ -239,6 +246,7 @@ def create_ticket(
     ] = None,
 ) -> dict:
     ticket = service.accept(db, scope, idempotency_key=idempotency_key, **body.model_dump(exclude_unset=True))
+    _cite(db, scope, ticket, body.article_ids)
     db.commit()
     return _out(db, ticket, scope)
 
@@ -452,6 +460,7 @@ def _action_endpoint(action: str, model: type[BaseModel]):
     def endpoint(ticket_id: int, body, db: DB, scope: CurrentScope) -> dict:
         payload = body.model_dump(exclude_unset=True)
         ticket = service.apply_action(db, scope, ticket_id, action, **payload)
+        _cite(db, scope, ticket, payload.get("article_ids", []))
         db.commit()
         return _out(db, ticket, scope)
 

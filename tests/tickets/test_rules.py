@@ -216,8 +216,22 @@ def test_attachments_upload_and_link(flow, client, auth):
     assert client.get(f"/api/tickets/{other['id']}", headers=auth("dispatcher")).json()["state"] == "handling"
 
 
-def test_citations_stored(client, auth):
+def test_cited_articles_are_stored_and_counted_by_kb(flow, client, auth, db):
+    from sqlalchemy import func, select
+
+    from models.kb import Article, ArticleHit
     from tests.tickets.conftest import ticket_body
 
-    r = client.post("/api/tickets", json=ticket_body(article_ids=[]), headers=auth("agent01"))
-    assert r.json()["article_ids"] == []
+    article = db.scalar(select(Article.id).where(Article.status == "published").order_by(Article.id).limit(1))
+    assert article is not None, "the kb demo publishes articles"
+    r = client.post("/api/tickets", json=ticket_body(article_ids=[article]), headers=auth("agent01"))
+    assert r.status_code == 201, r.text
+    t = r.json()
+    assert t["article_ids"] == [article]
+    hits = select(func.count()).where(ArticleHit.article_id == article, ArticleHit.ticket_id == t["id"])
+    assert db.scalar(hits) == 1
+    t = flow.act(t["id"], "reply", "agent01", reply="按知识库答复", article_ids=[article])
+    assert t["article_ids"] == [article] and db.scalar(hits) == 1  # once per ticket and article
+    # an unknown article fails the whole request
+    r = client.post("/api/tickets", json=ticket_body(article_ids=[99999999]), headers=auth("agent01"))
+    assert r.status_code == 404 and r.json()["field"] == "article_ids"
