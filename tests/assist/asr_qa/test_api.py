@@ -278,3 +278,18 @@ def test_submit_validates_and_backlog_counts(client, auth, db):
         "audio_seconds_waiting",
         "oldest_waiting_s",
     }
+
+
+def test_rescore_after_a_rule_change(client, auth, db):
+    transcript, score = scored_call(db, NO_GREETING)
+    assert score.score == 95
+    qa = auth("qa")
+    greeting = next(r for r in client.get("/api/qa/rules", headers=qa).json() if r["code"] == "greeting")
+    r = client.patch(f"/api/qa/rules/{greeting['id']}", json={"deduction": 8, "max_deduction": 8}, headers=qa)
+    assert r.status_code == 200
+    try:
+        r = client.post(f"/api/qa/transcripts/{transcript.id}/rescore", headers=qa)
+        assert r.status_code == 200 and r.json()["score"] == 92 and r.json()["id"] != score.id
+        assert client.get(f"/api/qa/scores/{score.id}", headers=qa).status_code == 404  # replaced
+    finally:
+        client.patch(f"/api/qa/rules/{greeting['id']}", json={"deduction": 5, "max_deduction": 5}, headers=qa)

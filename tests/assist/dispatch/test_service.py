@@ -2,26 +2,13 @@
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from assist.dispatch import service
 from assist.dispatch.decision import LOCAL
 from models.errors import Conflict
-from models.org import Tenant
 from models.tickets import Ticket, TicketEvent
 
-from .helpers import accept, build_history, scope, unit_id
-
-
-@pytest.fixture(scope="module")
-def trained(app):
-    """Ticket history handled by six units, and a model trained from it."""
-    with Session(app.state.engine, expire_on_commit=False) as db:
-        build_history(db)
-        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
-        row = service.train_model(db, tenant_id=root, promote=True, note="test")
-        db.commit()
-        return root, row.version
+from .helpers import accept, scope, unit_id
 
 
 def test_training_source_is_ticket_history(db, trained):
