@@ -140,6 +140,16 @@ class FreeSwitch:
         self.events_fired = 0
         self._tasks: set[asyncio.Task] = set()
 
+    async def close(self) -> None:
+        """Cancel every running channel task (tests, shutdown)."""
+        tasks = [t for t in self._tasks if t is not asyncio.current_task()]
+        for ch in self.channels.values():
+            if ch.runner is not None:
+                tasks.append(ch.runner)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     # ------------------------------------------------------------------ events
     def spawn(self, coro) -> asyncio.Task:
         task = asyncio.get_running_loop().create_task(coro)

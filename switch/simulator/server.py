@@ -123,9 +123,13 @@ class Connection:
                 return
         elif self.my_uuid and event.get("Unique-ID") != self.my_uuid:
             return
-        if "ALL" not in self.events and name not in self.events and not (
-            name == "CUSTOM"
-            and (event.subclass in self.subclasses or "CUSTOM" in self.events and not self.subclasses)
+        if (
+            "ALL" not in self.events
+            and name not in self.events
+            and not (
+                name == "CUSTOM"
+                and (event.subclass in self.subclasses or "CUSTOM" in self.events and not self.subclasses)
+            )
         ):
             return
         if self.filters and not any(event.get(k) == v for k, v in self.filters):

@@ -45,6 +45,7 @@ def run_flow(flow: Flow, fmt: str = "plain", **fs_kwargs) -> list[Event]:
         await asyncio.sleep(0.05)
         await client.close()
         await server.stop()
+        await fs.close()
         return client.events()
 
     return asyncio.run(main())

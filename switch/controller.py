@@ -1,0 +1,550 @@
+"""The FreeSWITCH controller: inbound ESL (greenswitch, gevent) → call state → `routing/` decisions → commands.
+
+Runs in its own process (`hotline switch run`). Every milestone of a call is upserted into its CDR
+(`switch.store`), so a controller restart loses nothing: on (re)connect it rebuilds live calls from
+`show calls as json` and the variables it set on each channel (`hotline_*`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid as uuidlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import gevent
+from greenswitch import InboundESL
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models.calls import Call
+from routing import acd as acd_events
+from routing.acd import Acd
+from routing.actions import Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
+from routing.clock import SystemClock
+from routing.inbound import Outcome, inbound_route
+from switch import store
+
+log = logging.getLogger("hotline.switch")
+
+SURVEY_PROMPT = "say:请对本次服务进行评价，满意请按1，基本满意请按2，不满意请按3。"
+SURVEY_RATING = {"1": 5, "2": 3, "3": 1}
+
+
+def prompt_url(prompt: str) -> str:
+    """`say:` text has no sound file here: play a short tone in its place (a TTS module renders it on a real switch)."""
+    if prompt.startswith("say:"):
+        return "tone_stream://%(500,0,440)"
+    return prompt
+
+
+def _var(value: str) -> str | None:
+    return None if not value or value == "_undef_" or value.startswith("-ERR") else value
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class LiveCall:
+    uuid: str
+    caller: str
+    called: str
+    tenant_id: int | None = None
+    session: object | None = None  # routing.ivr.IvrSession
+    pending: list = field(default_factory=list)
+    waiting_app: str | None = None  # Application-UUID we wait for
+    ivr_path: list[str] = field(default_factory=list)
+    queued: bool = False
+    agent_leg: str | None = None
+    agent_number: str | None = None
+    skill_group: str | None = None
+    survey: bool = False
+    ended: bool = False
+
+
+class Controller:
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        password: str,
+        sessions: sessionmaker,
+        record_dir: Path,
+        survey: bool = True,
+    ) -> None:
+        self.host, self.port, self.password = host, port, password
+        self.sessions = sessions
+        self.record_dir = record_dir
+        self.survey = survey
+        self.esl: InboundESL | None = None
+        self.calls: dict[str, LiveCall] = {}
+        self.agent_legs: dict[str, str] = {}  # agent leg uuid -> caller uuid
+        self.jobs: dict[str, tuple[str, str]] = {}  # Job-UUID -> (caller uuid, agent leg uuid)
+        with self.sessions() as db:
+            self.config_version = store.config_version(db)
+            self.acd = Acd(store.load_config(db), SystemClock())
+        self.decision_ms: list[float] = []
+        self.events_handled = 0
+        self.running = True
+
+    # ------------------------------------------------------------------ connection
+    def connect(self) -> None:
+        delay = 0.5
+        while self.running:
+            try:
+                esl = InboundESL(self.host, self.port, self.password)
+                esl.connect()
+                break
+            except Exception as exc:
+                log.warning("ESL connect failed, retrying", extra={"error": str(exc), "delay_s": delay})
+                gevent.sleep(delay)
+                delay = min(delay * 2, 10)
+        self.esl = esl
+        for name in ("CHANNEL_PARK", "CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE", "BACKGROUND_JOB"):
+            esl.register_handle(name, self._guard)
+        esl.send("event plain CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB")
+        self.rebuild()
+
+    def _guard(self, event) -> None:
+        self.events_handled += 1
+        try:
+            self.handle(event.headers)
+        except Exception:
+            log.exception("event handling failed", extra={"event": event.headers.get("Event-Name")})
+
+    def api(self, cmd: str) -> str:
+        assert self.esl is not None
+        return self.esl.send(f"api {cmd}").data
+
+    def sendmsg(self, uuid: str, app: str, arg: str = "") -> str:
+        app_uuid = str(uuidlib.uuid4())
+        assert self.esl is not None
+        lines = [f"sendmsg {uuid}", "call-command: execute", f"execute-app-name: {app}"]
+        if arg:
+            lines.append(f"execute-app-arg: {arg}")
+        lines.append(f"Event-UUID: {app_uuid}")
+        self.esl.send("\n".join(lines))
+        return app_uuid
+
+    def run(self) -> None:
+        self.connect()
+        last_tick = 0.0
+        while self.running:
+            gevent.sleep(0.2)
+            if self.esl is None or not self.esl.connected:
+                log.warning("ESL connection lost; reconnecting")
+                self.connect()
+            if time.monotonic() - last_tick >= 1:
+                last_tick = time.monotonic()
+                self.tick()
+
+    # ------------------------------------------------------------------ restart recovery
+    def rebuild(self) -> None:
+        """Adopt calls that are already up (controller restart): bridged ones stay with their agent, parked
+        ones resume where their CDR says they were (queued: back in the queue with the original entry time)."""
+        body = self.api("show calls as json")
+        rows = json.loads(body).get("rows", []) if body.startswith("{") else []
+        for row in rows:
+            uuid = row["uuid"]
+            if uuid in self.calls or row.get("direction") != "inbound":
+                continue
+            agent_leg = row.get("b_uuid") or ""
+            if not agent_leg:
+                self.adopt_parked(uuid, row)
+                continue
+            call = LiveCall(uuid=uuid, caller=row.get("cid_num", ""), called=row.get("dest", ""))
+            self.calls[uuid] = call
+            call.agent_leg = agent_leg
+            call.agent_number = _var(self.api(f"uuid_getvar {agent_leg} hotline_agent"))
+            call.skill_group = _var(self.api(f"uuid_getvar {agent_leg} hotline_group"))
+            self.agent_legs[agent_leg] = uuid
+            if call.agent_number and call.skill_group and call.agent_number in self.acd.agents:
+                self.acd.adopt_connected(
+                    uuid,
+                    agent_number=call.agent_number,
+                    skill_group=call.skill_group,
+                    caller=call.caller,
+                    called=call.called,
+                )
+                agent = self.acd.agents[call.agent_number]
+                self.acd.restore_agent(
+                    call.agent_number, state="in_call", since=now(), call_id=uuid, extension=agent.extension
+                )
+            log.info("adopted bridged call", extra={"uuid": uuid, "agent_leg": agent_leg})
+
+    def adopt_parked(self, uuid: str, row: dict[str, str]) -> None:
+        with self.sessions() as db:
+            cdr = db.scalar(select(Call).where(Call.uuid == uuid))
+            queued = cdr is not None and cdr.queue_entered_at is not None and cdr.agent_answered_at is None
+            group = cdr.skill_group.code if cdr is not None and cdr.skill_group is not None else None
+            entered = cdr.queue_entered_at if cdr is not None else None
+            tenant_id = cdr.tenant_id if cdr is not None else None
+        if cdr is None or not queued or group is None:
+            self.new_call(
+                {
+                    "Unique-ID": uuid,
+                    "Caller-Caller-ID-Number": row.get("cid_num", ""),
+                    "Caller-Destination-Number": row.get("dest", ""),
+                },
+                resumed=cdr is not None,
+            )
+            return
+        call = LiveCall(
+            uuid=uuid, caller=row.get("cid_num", ""), called=row.get("dest", ""), tenant_id=tenant_id
+        )
+        self.calls[uuid] = call
+        call.queued, call.skill_group = True, group
+        log.info("re-queued call after restart", extra={"uuid": uuid, "skill_group": group})
+        self.apply_acd(
+            self.acd.enqueue(
+                uuid,
+                skill_group=group,
+                tenant_id=tenant_id,
+                caller=call.caller,
+                called=call.called,
+                entered_at=entered,
+            )
+        )
+
+    # ------------------------------------------------------------------ events
+    def handle(self, h: dict[str, str]) -> None:
+        name = h.get("Event-Name")
+        uuid = h.get("Unique-ID", "")
+        if name == "CHANNEL_PARK":
+            if h.get("Call-Direction") == "inbound" and uuid not in self.calls:
+                self.new_call(h)
+        elif name == "CHANNEL_EXECUTE_COMPLETE":
+            call = self.calls.get(uuid)
+            if call is not None and call.waiting_app and h.get("Application-UUID") == call.waiting_app:
+                call.waiting_app = None
+                self.app_done(call, h)
+        elif name == "BACKGROUND_JOB":
+            # greenswitch folds an event body into its last header (Content-Length)
+            body = h.get("_body") or h.get("Content-Length", "").rsplit("\n", 1)[-1]
+            self.job_done(h.get("Job-UUID", ""), body)
+        elif name == "CHANNEL_HANGUP_COMPLETE":
+            if uuid in self.agent_legs:
+                self.agent_leg_gone(uuid, h)
+            elif uuid in self.calls:
+                self.caller_gone(self.calls[uuid], h)
+
+    def new_call(self, h: dict[str, str], *, resumed: bool = False) -> None:
+        uuid = h["Unique-ID"]
+        caller = h.get("Caller-Caller-ID-Number", "")
+        called = h.get("Caller-Destination-Number", "")
+        call = LiveCall(uuid=uuid, caller=caller, called=called)
+        self.calls[uuid] = call
+        t0 = time.perf_counter()
+        decision = inbound_route(self.acd.config, caller=caller, called=called, now=now())
+        self.decision_ms.append((time.perf_counter() - t0) * 1000)
+        call.tenant_id = decision.tenant.tenant_id if decision.tenant else None
+        call.session = decision.session
+        with self.sessions() as db:
+            stamps = {} if resumed else {"started_at": now(), "answered_at": now()}
+            store.upsert_call(
+                db,
+                uuid,
+                caller=caller,
+                called=called,
+                tenant_id=call.tenant_id,
+                priority=decision.priority,
+                **stamps,
+            )
+            if decision.blacklist is not None:
+                store.log_blacklist_attempt(
+                    db,
+                    entry_id=decision.blacklist.id,
+                    caller=caller,
+                    called=called,
+                    tenant_id=call.tenant_id,
+                    call_uuid=uuid,
+                )
+                store.upsert_call(db, uuid, disposition="blacklisted")
+            db.commit()
+        if decision.outcome is Outcome.reject:
+            call.ivr_path.append("黑名单")
+        call.pending = list(decision.actions)
+        self.api(f"uuid_setvar {uuid} hangup_after_bridge false")
+        self.next_action(call)
+
+    def next_action(self, call: LiveCall) -> None:
+        while call.pending and not call.ended:
+            action = call.pending.pop(0)
+            if isinstance(action, Play):
+                call.waiting_app = self.sendmsg(call.uuid, "playback", prompt_url(action.prompt))
+                return
+            if isinstance(action, Collect):
+                call.waiting_app = self.sendmsg(
+                    call.uuid,
+                    "play_and_get_digits",
+                    action.app_args().replace(action.prompt, prompt_url(action.prompt)),
+                )
+                call.collect_var = action.var_name  # type: ignore[attr-defined]
+                return
+            if isinstance(action, Queue):
+                self.enqueue(call, action)
+                return
+            if isinstance(action, SelfService):
+                call.pending = list(call.session.on_self_service(None)) + call.pending  # type: ignore[union-attr]
+                continue
+            if isinstance(action, Voicemail):
+                self.voicemail(call, action)
+                return
+            if isinstance(action, Transfer):
+                self.api(f"uuid_transfer {call.uuid} 'm:^:bridge:sofia/gateway/trunk/{action.number}' inline")
+                return
+            if isinstance(action, Hangup):
+                if action.prompt:
+                    call.pending = [Play(action.prompt), Hangup(None, action.cause)] + call.pending
+                    continue
+                self.hangup(call.uuid, action.cause)
+                return
+
+    def app_done(self, call: LiveCall, h: dict[str, str]) -> None:
+        if h.get("Application") == "play_and_get_digits":
+            var = getattr(call, "collect_var", "ivr_digits")
+            digits = h.get(f"variable_{var}", "")
+            if call.survey:
+                self.finish_survey(call, digits)
+                return
+            if call.session is not None:
+                call.ivr_path.append(digits or "超时")
+                actions = call.session.on_digits(digits) if digits else call.session.on_timeout()  # type: ignore[attr-defined]
+                call.pending = list(actions) + call.pending
+                self.api(f"uuid_setvar {call.uuid} {var} ")
+        elif h.get("Application") == "record" and getattr(call, "voicemail_path", None):
+            with self.sessions() as db:
+                store.add_voicemail(
+                    db,
+                    call_uuid=call.uuid,
+                    caller=call.caller,
+                    called=call.called,
+                    tenant_id=call.tenant_id,
+                    reason=call.voicemail_reason,  # type: ignore[attr-defined]
+                    path=call.voicemail_path,
+                )  # type: ignore[attr-defined]
+                db.commit()
+        self.next_action(call)
+
+    # ------------------------------------------------------------------ queue and agents
+    def enqueue(self, call: LiveCall, action: Queue) -> None:
+        call.queued = True
+        call.skill_group = action.skill_group
+        with self.sessions() as db:
+            store.upsert_call(
+                db,
+                call.uuid,
+                skill_group=action.skill_group,
+                queue_entered_at=now(),
+                ivr_path=" > ".join(call.ivr_path),
+                priority=action.priority,
+            )
+            db.commit()
+        self.sendmsg(call.uuid, "playback", "local_stream://moh")
+        t0 = time.perf_counter()
+        events = self.acd.enqueue(
+            call.uuid,
+            skill_group=action.skill_group,
+            tenant_id=action.tenant_id,
+            caller=call.caller,
+            called=call.called,
+            priority=action.priority,
+            agent_numbers=action.agent_numbers,
+        )
+        self.decision_ms.append((time.perf_counter() - t0) * 1000)
+        self.apply_acd(events)
+
+    def apply_acd(self, events: list) -> None:
+        with self.sessions() as db:
+            for ev in events:
+                if isinstance(ev, acd_events.AgentChanged):
+                    store.record_agent_change(db, ev.change)
+                elif isinstance(ev, acd_events.Offer):
+                    self.offer(db, ev)
+                elif isinstance(ev, acd_events.Missed):
+                    call = self.calls.get(ev.call_id)
+                    store.record_missed(
+                        db,
+                        call_uuid=ev.call_id,
+                        caller=call.caller if call else "",
+                        agent_user_id=ev.user_id,
+                        ring_s=ev.ring_s,
+                    )
+                elif isinstance(ev, acd_events.Abandoned):
+                    call = self.calls.get(ev.call_id)
+                    store.record_abandoned(
+                        db,
+                        call_uuid=ev.call_id,
+                        caller=call.caller if call else "",
+                        stage=ev.stage,
+                        skill_group=ev.skill_group,
+                        waited_s=ev.waited_s,
+                        position=ev.position,
+                    )
+                elif isinstance(ev, acd_events.Overflowed):
+                    store.upsert_call(db, ev.call_id, overflowed_to=ev.to_group)
+                elif isinstance(ev, acd_events.VoicemailDue):
+                    call = self.calls.get(ev.call_id)
+                    if call is not None:
+                        call.queued = False
+                        self.api(f"uuid_break {call.uuid} all")
+                        call.pending = [ev.action]
+                        gevent.spawn(self.next_action, call)
+            db.commit()
+
+    def offer(self, db: Session, ev: acd_events.Offer) -> None:
+        call = self.calls.get(ev.call_id)
+        if call is None:
+            return
+        leg = str(uuidlib.uuid4())
+        job = str(uuidlib.uuid4())
+        call.agent_leg, call.agent_number, call.skill_group = leg, ev.agent_number, ev.skill_group
+        self.agent_legs[leg] = call.uuid
+        self.jobs[job] = (call.uuid, leg)
+        store.upsert_call(
+            db,
+            call.uuid,
+            ring_started_at=now(),
+            agent_number=ev.agent_number,
+            agent_user_id=ev.user_id,
+            extension=ev.extension,
+        )
+        assert self.esl is not None
+        self.esl.send(
+            f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller},"
+            f"originate_timeout={ev.ring_timeout_s},hotline_call={call.uuid},hotline_agent={ev.agent_number},"
+            f"hotline_group={ev.skill_group}}}user/{ev.extension} &park()\nJob-UUID: {job}"
+        )
+
+    def job_done(self, job: str, body: str) -> None:
+        target = self.jobs.pop(job, None)
+        if target is None:
+            return
+        caller_uuid, leg = target
+        call = self.calls.get(caller_uuid)
+        if call is None or call.ended:
+            if body.startswith("+OK"):
+                self.hangup(leg, "ORIGINATOR_CANCEL")
+            return
+        if not body.startswith("+OK"):
+            self.agent_legs.pop(leg, None)
+            call.agent_leg = None
+            self.apply_acd(self.acd.ring_failed(caller_uuid))
+            return
+        reply = self.api(f"uuid_bridge {caller_uuid} {leg}")
+        if not reply.startswith("+OK"):
+            self.hangup(leg, "ORIGINATOR_CANCEL")
+            return
+        call.queued = False
+        path = self.record_dir / f"{caller_uuid}.wav"
+        self.api(f"uuid_setvar {caller_uuid} RECORD_STEREO true")
+        self.api(f"uuid_record {caller_uuid} start {path}")
+        events = self.acd.answered(caller_uuid)
+        with self.sessions() as db:
+            store.upsert_call(db, caller_uuid, agent_answered_at=now(), queue_left_at=now())
+            store.add_recording(db, call_uuid=caller_uuid, path=str(path), started_at=now())
+            db.commit()
+        self.apply_acd(events)
+
+    def agent_leg_gone(self, leg: str, h: dict[str, str]) -> None:
+        caller_uuid = self.agent_legs.pop(leg)
+        call = self.calls.get(caller_uuid)
+        if call is None or call.agent_leg != leg:
+            return
+        call.agent_leg = None
+        answered = h.get("variable_answer_epoch", "0") not in ("", "0")
+        if not answered:
+            return  # no answer / busy: handled by BACKGROUND_JOB
+        self.finish_recording(call)
+        self.apply_acd(self.acd.call_ended(caller_uuid))
+        with self.sessions() as db:
+            store.upsert_call(db, caller_uuid, hangup_by="agent")
+            db.commit()
+        if self.survey and not call.ended:
+            call.survey = True
+            call.collect_var = "survey_rating"  # type: ignore[attr-defined]
+            call.waiting_app = self.sendmsg(
+                caller_uuid,
+                "play_and_get_digits",
+                f"1 1 1 5000 # {prompt_url(SURVEY_PROMPT)} silence_stream://250 survey_rating ^[1-3]$ 3000",
+            )
+
+    def finish_survey(self, call: LiveCall, digits: str) -> None:
+        rating = SURVEY_RATING.get(digits)
+        if rating is not None:
+            with self.sessions() as db:
+                store.set_satisfaction(db, call.uuid, rating)
+                db.commit()
+        self.hangup(call.uuid, "NORMAL_CLEARING")
+
+    def finish_recording(self, call: LiveCall) -> None:
+        path = self.record_dir / f"{call.uuid}.wav"
+        with self.sessions() as db:
+            try:
+                store.finish_recording(db, path=str(path), ended_at=now())
+                db.commit()
+            except Exception:
+                db.rollback()
+
+    def caller_gone(self, call: LiveCall, h: dict[str, str]) -> None:
+        call.ended = True
+        if call.queued or (call.agent_leg and call.uuid in self.acd.calls):
+            try:
+                self.apply_acd(self.acd.abandon(call.uuid))
+            except Exception:
+                log.debug("abandon of unknown call", extra={"uuid": call.uuid})
+        elif call.uuid in self.acd.calls:
+            self.apply_acd(self.acd.call_ended(call.uuid))
+        if call.agent_leg:
+            self.hangup(call.agent_leg, "ORIGINATOR_CANCEL")
+        with self.sessions() as db:
+            store.finish_call(
+                db,
+                call.uuid,
+                ended_at=now(),
+                hangup_cause=h.get("Hangup-Cause"),
+                ivr_path=" > ".join(call.ivr_path) or None or "",
+                hold_s=float(h.get("variable_hold_accum_seconds", "0") or 0),
+            )
+            db.commit()
+        self.calls.pop(call.uuid, None)
+
+    def voicemail(self, call: LiveCall, action: Voicemail) -> None:
+        path = self.record_dir / f"voicemail-{call.uuid}.wav"
+        call.voicemail_path = str(path)  # type: ignore[attr-defined]
+        call.voicemail_reason = action.reason  # type: ignore[attr-defined]
+        with self.sessions() as db:
+            store.add_voicemail(
+                db,
+                call_uuid=call.uuid,
+                caller=call.caller,
+                called=call.called,
+                tenant_id=call.tenant_id,
+                reason=action.reason,
+                skill_group=action.skill_group,
+            )
+            store.upsert_call(db, call.uuid, disposition="voicemail")
+            db.commit()
+        call.pending = [Play(action.prompt), Hangup(None)] + call.pending
+        self.api(f"uuid_record {call.uuid} start {path}")
+        self.next_action(call)
+
+    def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> None:
+        self.api(f"uuid_kill {uuid} {cause}")
+
+    def tick(self) -> None:
+        try:
+            self.apply_acd(self.acd.tick())
+            with self.sessions() as db:
+                version = store.config_version(db)
+                if version != self.config_version:
+                    self.acd.reload(store.load_config(db))
+                    self.config_version = version
+        except Exception:
+            log.exception("tick failed")

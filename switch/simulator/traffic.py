@@ -1,0 +1,54 @@
+"""Load generator: Poisson arrivals of citizens with random IVR digits, patience and talk times."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from switch.simulator.core import CallerScript, Endpoint, FreeSwitch
+
+
+@dataclass
+class TrafficProfile:
+    calls_per_minute: float = 6.0
+    destinations: tuple[str, ...] = ("12345",)
+    digits_choices: tuple[str, ...] = ("1", "2", "3", "")
+    mean_talk_seconds: float = 120.0
+    mean_patience_seconds: float = 90.0
+    survey_digits: tuple[str, ...] = ("1", "1", "1", "2", "3")
+    max_calls: int | None = None
+    max_concurrent: int | None = None
+
+
+def register_agents(fs: FreeSwitch, extensions: list[str], *, busy_ratio: float = 0.0, seed: int = 1) -> None:
+    rnd = random.Random(seed)
+    for ext in extensions:
+        mode = "busy" if rnd.random() < busy_ratio else "answer"
+        fs.endpoints[ext] = Endpoint(ext=ext, mode=mode, ring_seconds=rnd.uniform(1.0, 4.0))
+
+
+def random_caller(rnd: random.Random, profile: TrafficProfile) -> CallerScript:
+    number = "1" + rnd.choice("3578") + "".join(rnd.choice("0123456789") for _ in range(9))
+    return CallerScript(
+        number=number,
+        destination=rnd.choice(profile.destinations),
+        digits=[rnd.choice(profile.digits_choices), rnd.choice(profile.survey_digits)],
+        patience=rnd.expovariate(1 / profile.mean_patience_seconds) + 10,
+        talk_seconds=rnd.expovariate(1 / profile.mean_talk_seconds) + 15,
+        hangup_by="agent",
+        max_seconds=3 * 3600,
+    )
+
+
+async def generate(fs: FreeSwitch, profile: TrafficProfile, *, seed: int = 7) -> int:
+    """Place calls until `max_calls` (or forever); returns how many were placed."""
+    rnd = random.Random(seed)
+    placed = 0
+    while profile.max_calls is None or placed < profile.max_calls:
+        await fs.clock.sleep(rnd.expovariate(profile.calls_per_minute / 60))
+        if profile.max_concurrent is not None:
+            while len([c for c in fs.live_channels() if c.direction == "inbound"]) >= profile.max_concurrent:
+                await fs.clock.sleep(1)
+        fs.spawn(fs.inbound_call(random_caller(rnd, profile)))
+        placed += 1
+    return placed
