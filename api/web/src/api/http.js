@@ -88,6 +88,7 @@ export const api = {
   patch: (url, body, opts = {}) => request('PATCH', url, { ...opts, body }),
   del: (url, opts = {}) => request('DELETE', url, opts),
   upload: (url, formData, opts = {}) => request('POST', url, { ...opts, form: formData }),
+  request: (method, url, opts = {}) => request(method.toUpperCase(), url, opts),
 }
 
 /** Download a file from the API (with the bearer token) and save it under `filename`. */
