@@ -94,7 +94,7 @@ class Ticket(Base):
     __mapper_args__ = {"version_id_col": version}
 
     assignments: Mapped[list[TicketAssignment]] = relationship(
-        back_populates="ticket", order_by="TicketAssignment.id", lazy="selectin"
+        back_populates="ticket", order_by="TicketAssignment.id"
     )
 
 

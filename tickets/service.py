@@ -16,6 +16,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -226,8 +227,19 @@ def accept(
         state = S.accepted
     deadlines.enter_state(ticket, state, None, now=now, cal=cal, policy=policy)
     ticket.state = str(state)
-    db.add(ticket)
-    db.flush()
+    try:
+        with db.begin_nested():  # a concurrent repeat with the same idempotency key loses here
+            db.add(ticket)
+            db.flush()
+    except IntegrityError:
+        found = db.scalar(
+            select(Ticket).where(
+                Ticket.created_by_id == creator_id, Ticket.idempotency_key == idempotency_key
+            )
+        )
+        if idempotency_key and found is not None:
+            return found
+        raise
     _link_attachments(db, ticket, data.attachment_ids)
     _cite(db, ticket, data.article_ids, scope)
     event = _record(

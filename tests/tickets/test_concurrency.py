@@ -87,3 +87,30 @@ def test_two_simultaneous_withdrawals(pg_url):
         t = db.get(Ticket, ticket_id)
         assert t.state == "withdrawn" and t.version == version + 1
     engine.dispose()
+
+
+def test_simultaneous_creates_with_one_idempotency_key(pg_url):
+    engine = make_engine(pg_url)
+    factory = make_sessionmaker(engine)
+    body = ticket_body()
+    barrier = threading.Barrier(2)
+    got: list[int] = []
+
+    def create() -> None:
+        with factory() as db:
+            scope = scope_for(db, db.scalar(select(User).where(User.username == "agent07")))
+            barrier.wait()
+            ticket = service.accept(db, scope, idempotency_key="double-click-1", **body)
+            time.sleep(0.2)
+            db.commit()
+            got.append(ticket.id)
+
+    threads = [threading.Thread(target=create) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert len(got) == 2 and got[0] == got[1]
+    with Session(engine) as db:
+        assert db.scalar(select(func.count()).where(Ticket.idempotency_key == "double-click-1")) == 1
+    engine.dispose()
