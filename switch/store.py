@@ -707,7 +707,35 @@ def delete_skill_group(db: Session, scope: Scope, group_id: int) -> None:
 
 
 def group_members(db: Session, group_id: int) -> list[AgentSkill]:
-    return list(db.scalars(select(AgentSkill).where(AgentSkill.skill_group_id == group_id)))
+    stmt = select(AgentSkill).where(AgentSkill.skill_group_id == group_id).order_by(AgentSkill.user_id)
+    return list(db.scalars(stmt))
+
+
+def set_group_members(
+    db: Session, scope: Scope, group_id: int, members: Iterable[tuple[int, int]]
+) -> list[AgentSkill]:
+    """Replace a group's members [(user_id, level 1–5)]; every user must be an agent the admin can see."""
+    group = get_skill_group(db, scope, group_id)
+    wanted: dict[int, int] = {}
+    for i, (user_id, level) in enumerate(members):
+        user = db.get(User, user_id)
+        if user is None or user.agent_number is None or not scope.can_see_tenant(user.tenant_id):
+            raise Invalid("坐席不存在或未设置工号", field=f"members.{i}.user_id")
+        if not 1 <= level <= 5:
+            raise Invalid("技能等级应为 1–5", field=f"members.{i}.level")
+        if user_id in wanted:
+            raise Invalid("坐席重复", field=f"members.{i}.user_id")
+        wanted[user_id] = level
+    for s in db.scalars(select(AgentSkill).where(AgentSkill.skill_group_id == group.id)):
+        if s.user_id in wanted:
+            s.level = wanted.pop(s.user_id)
+        else:
+            db.delete(s)
+    for user_id, level in wanted.items():
+        db.add(AgentSkill(user_id=user_id, skill_group_id=group.id, level=level))
+    db.flush()
+    bump_config_version(db)
+    return group_members(db, group.id)
 
 
 # ====================================================================== agents

@@ -133,6 +133,22 @@ def patch_skill_group(group_id: int, body: SkillGroupPatch, db: DB, scope: Admin
     return group
 
 
+class MemberIn(BaseModel):
+    user_id: int
+    level: int = Field(default=3, ge=1, le=5)
+
+
+@router.put(
+    "/skill-groups/{group_id}/members",
+    response_model=list[MemberOut],
+    summary="设置技能组成员及技能等级（整体替换）",
+)
+def put_members(group_id: int, body: list[MemberIn], db: DB, scope: Admin) -> object:
+    rows = store.set_group_members(db, scope, group_id, [(m.user_id, m.level) for m in body])
+    _commit(db)
+    return [MemberOut(user_id=r.user_id, level=r.level) for r in rows]
+
+
 @router.delete("/skill-groups/{group_id}", status_code=204, summary="删除技能组")
 def delete_skill_group(group_id: int, db: DB, scope: Admin) -> Response:
     store.delete_skill_group(db, scope, group_id)

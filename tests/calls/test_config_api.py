@@ -456,3 +456,42 @@ def test_agent_time_summary(client, auth, db, ids):
         422,
         "end",
     )
+
+
+def test_group_members_with_levels(client, auth, ids, db, unique):
+    r = client.post(
+        "/api/skill-groups",
+        json={"tenant_id": ids["NN"], "code": f"m-{unique}", "name": "成员测试"},
+        headers=auth("admin"),
+    )
+    gid = r.json()["id"]
+    body = [{"user_id": ids["agent03"], "level": 5}, {"user_id": ids["agent04"], "level": 1}]
+    r = client.put(f"/api/skill-groups/{gid}/members", json=body, headers=auth("admin"))
+    assert r.status_code == 200, r.text
+    assert r.json() == [{"user_id": ids["agent03"], "level": 5}, {"user_id": ids["agent04"], "level": 1}]
+    assert store.load_config(db).agent("1003").skills[f"m-{unique}"] == 5
+    problem(
+        client.put(
+            f"/api/skill-groups/{gid}/members",
+            json=[{"user_id": ids["dispatcher"], "level": 3}],
+            headers=auth("admin"),
+        ),
+        422,
+        "members.0.user_id",
+    )
+    problem(
+        client.put(
+            f"/api/skill-groups/{gid}/members",
+            json=[{"user_id": ids["agent03"], "level": 0}],
+            headers=auth("admin"),
+        ),
+        422,
+    )
+    r = client.put(
+        f"/api/skill-groups/{gid}/members",
+        json=[{"user_id": ids["agent04"], "level": 2}],
+        headers=auth("admin"),
+    )
+    detail = client.get(f"/api/skill-groups/{gid}", headers=auth("supervisor")).json()
+    assert detail["members"] == [{"user_id": ids["agent04"], "level": 2}]
+    assert client.delete(f"/api/skill-groups/{gid}", headers=auth("admin")).status_code == 204
