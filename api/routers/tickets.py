@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import DB, CurrentScope, Paging, require_roles
-from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
+from api.schemas import PROBLEM_RESPONSES, ORMModel, Page, Problem
 from kb import citations as kb_citations
 from models.db import utcnow
 from models.errors import DomainError, Invalid, NotFound
@@ -117,6 +117,13 @@ class EventOut(ORMModel):
     attachment_ids: list[int]
     payload: dict
     created_at: datetime
+
+
+class ActionProblem(Problem):
+    """409 for an action the ticket's state does not allow."""
+
+    state: str | None = Field(default=None, description="工单当前状态")
+    allowed_actions: list[str] = Field(default_factory=list, description="当前用户此刻可执行的操作")
 
 
 class AttachmentOut(ORMModel):
@@ -475,6 +482,7 @@ for _t in TABLE:
         _action_endpoint(str(_t.action), _t.payload),
         methods=["POST"],
         response_model=TicketOut,
+        responses={409: {"model": ActionProblem, "description": "当前状态不允许该操作"}},
         summary=f"{ACTION_LABELS[_t.action]}（{_t.action}）",
         description=f"{_t.summary}。可执行状态：{'、'.join(sorted(str(s) for s in _t.sources))}；"
         f"角色：{'、'.join(sorted(str(r) for r in _t.roles))}。状态不允许时返回 409 及 allowed_actions。",

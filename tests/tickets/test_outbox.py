@@ -85,3 +85,18 @@ def test_celery_worker_delivers_every_change_in_order(pg_url, celery_worker, reg
     with Session(engine) as db:
         assert db.scalar(select(func.count()).select_from(TicketOutbox)) == len(ids)  # nothing left behind
     engine.dispose()
+
+
+def test_celery_worker_runs_the_sla_sweep(pg_url, celery_worker):
+    from api.worker import BEAT_SCHEDULE
+    from tickets.tasks import sweep_sla
+
+    assert BEAT_SCHEDULE["tickets-sla-sweep"]["task"] == sweep_sla.name
+    counts = sweep_sla.delay().get(timeout=120)
+    assert set(counts) == {"yellow", "red"}
+    engine = make_engine(pg_url)
+    with Session(engine) as db:  # the demo has overdue tickets; the worker recorded them
+        from models.tickets import Ticket
+
+        assert db.scalar(select(func.count()).where(Ticket.warning == "red")) >= 1
+    engine.dispose()
