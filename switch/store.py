@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
 from sqlalchemy import Select, func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models.calls import (
     AfterHoursAction,
@@ -763,7 +763,18 @@ def _agent_view(db: Session, user: User) -> AgentView:
 
 def list_agents(db: Session, scope: Scope, *, page: int = 1, size: int = 50) -> tuple[list[AgentView], int]:
     users, total = _paged(db, _agent_query(scope), page, size)
-    return [_agent_view(db, u) for u in users], total
+    ids = [u.id for u in users]
+    skills: dict[int, list[AgentSkill]] = {}
+    stmt = (
+        select(AgentSkill)
+        .options(joinedload(AgentSkill.skill_group))
+        .where(AgentSkill.user_id.in_(ids))
+        .order_by(AgentSkill.id)
+    )
+    for s in db.scalars(stmt):
+        skills.setdefault(s.user_id, []).append(s)
+    statuses = {st.user_id: st for st in db.scalars(select(AgentStatus).where(AgentStatus.user_id.in_(ids)))}
+    return [AgentView(u, skills.get(u.id, []), statuses.get(u.id)) for u in users], total
 
 
 def get_agent(db: Session, scope: Scope, user_id: int) -> AgentView:
