@@ -453,26 +453,30 @@ class Acd:
 
     def pick_agent(self, call: QueuedCall) -> Agent | None:
         """The ready agent that should get `call` now (None: nobody free)."""
-        strategy = self._settings(call.group).strategy
-        best: Agent | None = None
-        best_key: tuple | None = None
+        by_level = self._settings(call.group).strategy is not AcdStrategy.longest_idle
+        agents = self.agents
         if call.agent_numbers:
-            candidates = (self.agents[n] for n in call.agent_numbers if n in self.agents)
+            candidates = [agents[n] for n in call.agent_numbers if n in agents]
+            candidates = [a for a in candidates if a.state is AgentState.ready and self._eligible(a, call)]
         elif len(call.groups) == 1:
-            candidates = (self.agents[n] for n in self._ready.get(call.group, ()))
+            # the common case: the ready index already holds exactly the eligible agents
+            code = call.group
+            best, best_key = None, None
+            for n in self._ready.get(code, ()):
+                agent = agents[n]
+                key = (-agent.skills[code] if by_level else 0, agent.idle_since or agent.since, n)
+                if best_key is None or key < best_key:
+                    best, best_key = agent, key
+            return best
         else:
             seen: set[str] = set()
             for code in call.groups:
                 seen |= self._ready.get(code, set())
-            candidates = (self.agents[n] for n in seen)
+            candidates = [agents[n] for n in seen]
+        best, best_key = None, None
         for agent in candidates:
-            if agent.state is not AgentState.ready or not self._eligible(agent, call):
-                continue
-            level = max(agent.skills.get(code, 0) for code in call.groups)
-            idle = agent.idle_since or agent.since
-            key = (-level, idle, agent.agent_number)
-            if strategy is AcdStrategy.longest_idle:
-                key = (0, idle, agent.agent_number)
+            level = max(agent.skills.get(code, 0) for code in call.groups) if by_level else 0
+            key = (-level, agent.idle_since or agent.since, agent.agent_number)
             if best_key is None or key < best_key:
                 best, best_key = agent, key
         return best
