@@ -128,7 +128,7 @@ def hot_ranking(
         heat[aid] += WEIGHTS[HitKind(kind)] * 0.5 ** (age / hl)
         counts[aid][kind] += 1
     top = sorted(heat, key=lambda a: (-heat[a], a))[:limit]
-    titles = dict(db.execute(select(Article.id, Article.title).where(Article.id.in_(top)))) if top else {}
+    titles = {i: t for i, t in db.execute(select(Article.id, Article.title).where(Article.id.in_(top)))}
     return [
         {
             "article_id": aid,

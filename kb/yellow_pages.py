@@ -66,7 +66,7 @@ def search(
                     Unit.duties.like(like),
                     Unit.address.like(like),
                     cast(Unit.phones, String).like(like),
-                    cast(YellowPage.keywords, String).like(like),
+                    YellowPage.keywords_text.like(like),
                 )
             )
     if district:
@@ -122,11 +122,12 @@ def update(db: Session, scope: Scope, unit_id: int, **fields: Any) -> dict[str, 
             setattr(unit, f, fields[f] if fields[f] is not None or f != "duties" else "")
     page = db.scalar(select(YellowPage).where(YellowPage.unit_id == unit_id))
     if page is None:
-        page = YellowPage(unit_id=unit_id, keywords=[], notes="")
+        page = YellowPage(unit_id=unit_id, keywords=[], keywords_text="", notes="")
         db.add(page)
     for f in PAGE_FIELDS:
         if f in fields:
             setattr(page, f, fields[f] if fields[f] is not None or f != "notes" else "")
+    page.keywords_text = " ".join(page.keywords or [])[:500]
     page.updated_by = scope.user_id
     page.updated_at = utcnow()
     db.flush()
