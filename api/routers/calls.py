@@ -5,7 +5,7 @@ recordings, voicemails, abandoned and missed calls (scoped to the user's tenants
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.deps import DB, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
 from models.calls import DISPOSITION_LABELS, Disposition
-from models.errors import Conflict, NotFound
+from models.errors import Conflict, Invalid, NotFound, PermissionDenied
 from models.org import Role
 from models.scope import Scope
 from routing.agents import STATE_LABELS, AgentState
@@ -421,6 +421,67 @@ def delete_holiday(holiday_id: int, db: DB, scope: Admin) -> Response:
 @router.get("/call-config/version", summary="话务配置版本号（控制器据此热加载）")
 def call_config_version(db: DB, scope: Staff) -> dict[str, int]:
     return {"version": store.config_version(db)}
+
+
+class RoutePreviewIn(BaseModel):
+    caller: str = Field(min_length=1, max_length=32, description="主叫号码")
+    called: str = Field(default="12345", min_length=1, max_length=32, description="被叫号码")
+    at: datetime | None = Field(default=None, description="来电时间（默认现在）")
+    digits: list[str] = Field(default_factory=list, max_length=20, description="依次按键（空字符串表示超时）")
+
+
+class RoutePreviewOut(BaseModel):
+    outcome: str
+    tenant_id: int | None
+    tenant_name: str | None
+    blacklist_id: int | None
+    special_seat_id: int | None
+    hours: str | None
+    actions: list[dict[str, Any]]
+    ivr_path: list[str]
+
+
+def _action(a: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {"type": type(a).__name__, **asdict(a)}
+
+
+@router.post(
+    "/call-config/preview",
+    response_model=RoutePreviewOut,
+    summary="路由预演：按当前配置模拟一通来电（不拨打）",
+)
+def preview_route(body: RoutePreviewIn, db: DB, scope: Staff) -> RoutePreviewOut:
+    from routing.inbound import inbound_route
+    from routing.ivr import IvrSession
+
+    cfg = store.load_config(db)
+    when = body.at or datetime.now(tz=UTC)
+    if when.tzinfo is None:
+        raise Invalid("时间需带时区，例如 2026-03-02T10:00:00+08:00", field="at")
+    decision = inbound_route(cfg, caller=body.caller, called=body.called, now=when)
+    if decision.tenant is not None and not scope.can_see_tenant(decision.tenant.tenant_id):
+        raise PermissionDenied("该号码的租户超出数据权限范围")
+    actions = list(decision.actions)
+    session: IvrSession | None = decision.session
+    for digits in body.digits:
+        if session is None or session.finished:
+            break
+        step = session.on_digits(digits) if digits else session.on_timeout()
+        if step and type(step[0]).__name__ == "SelfService":
+            step = step + session.on_self_service("say:（自助查询结果）")
+        actions += step
+    return RoutePreviewOut(
+        outcome=str(decision.outcome),
+        tenant_id=decision.tenant.tenant_id if decision.tenant else None,
+        tenant_name=decision.tenant.name if decision.tenant else None,
+        blacklist_id=decision.blacklist.id if decision.blacklist else None,
+        special_seat_id=decision.special_seat.id if decision.special_seat else None,
+        hours=str(decision.hours) if decision.hours else None,
+        actions=[_action(a) for a in actions],
+        ivr_path=[f"{node}:{key}" for node, key in (session.path if session else [])],
+    )
 
 
 # ====================================================================== blacklist

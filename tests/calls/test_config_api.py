@@ -495,3 +495,43 @@ def test_group_members_with_levels(client, auth, ids, db, unique):
     detail = client.get(f"/api/skill-groups/{gid}", headers=auth("supervisor")).json()
     assert detail["members"] == [{"user_id": ids["agent04"], "level": 2}]
     assert client.delete(f"/api/skill-groups/{gid}", headers=auth("admin")).status_code == 204
+
+
+def test_route_preview(client, auth, ids):
+    body = {
+        "caller": "13877100001",
+        "called": "12345",
+        "at": "2026-03-02T10:00:00+08:00",
+        "digits": ["9", "3", "1"],
+    }
+    r = client.post("/api/call-config/preview", json=body, headers=auth("supervisor"))
+    assert r.status_code == 200, r.text
+    out = r.json()
+    assert out["outcome"] == "ivr" and out["tenant_id"] == ids["NN"]
+    assert [a["type"] for a in out["actions"]] == ["Play", "Collect", "Play", "Collect", "Collect", "Queue"]
+    assert out["actions"][-1]["skill_group"] == "enterprise"
+    assert out["ivr_path"] == ["main:invalid:9", "main:3", "enterprise:1"]
+    body = {"caller": "13877100001", "called": "123451", "at": "2026-03-07T10:00:00+08:00"}
+    out = client.post("/api/call-config/preview", json=body, headers=auth("qx_super")).json()
+    assert (
+        out["outcome"] == "closed" and out["hours"] == "closed" and out["actions"][0]["type"] == "Voicemail"
+    )
+    out = client.post(
+        "/api/call-config/preview", json={"caller": "13000000000"}, headers=auth("supervisor")
+    ).json()
+    assert out["outcome"] == "reject" and out["blacklist_id"] is not None
+    problem(
+        client.post(
+            "/api/call-config/preview", json={"caller": "1", "called": "12345"}, headers=auth("qx_super")
+        ),
+        403,
+    )
+    problem(
+        client.post(
+            "/api/call-config/preview",
+            json={"caller": "1", "at": "2026-03-02T10:00:00"},
+            headers=auth("supervisor"),
+        ),
+        422,
+        "at",
+    )
