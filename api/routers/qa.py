@@ -15,7 +15,8 @@ from assist.asr import service as asr_service
 from assist.asr import tasks as asr_tasks
 from assist.asr.config import get_asr_settings
 from assist.qa import service
-from models.errors import Invalid, NotFound
+from assist.qa.access import visible
+from models.errors import Invalid
 from models.org import Role, User
 from models.qa import QaScore, Transcript, TranscriptStatus
 from models.scope import Scope
@@ -236,13 +237,6 @@ def _tenant(scope: Scope, tenant_id: int | None) -> int:
     return tenant_id
 
 
-def _visible_transcript(db: DB, scope: Scope, transcript_id: int) -> Transcript:
-    transcript = asr_service.get_transcript(db, transcript_id, scope)
-    if not scope.has(Role.admin, Role.qa_reviewer, Role.supervisor) and transcript.agent_id != scope.user_id:
-        raise NotFound(f"转写记录 {transcript_id} 不存在")
-    return transcript
-
-
 def _transcript_out(db: DB, transcript: Transcript) -> TranscriptOut:
     score = service.score_for_transcript(db, transcript.id)
     data = TranscriptSummary.model_validate(transcript).model_dump()
@@ -333,9 +327,7 @@ def list_transcripts(
 ):
     from sqlalchemy import func, select
 
-    stmt = select(Transcript).where(Transcript.tenant_id.in_(scope.tenant_ids))
-    if not scope.has(Role.admin, Role.qa_reviewer, Role.supervisor):
-        stmt = stmt.where(Transcript.agent_id == scope.user_id)
+    stmt = visible(select(Transcript), scope, Transcript.tenant_id, Transcript.agent_id)
     if status_:
         stmt = stmt.where(Transcript.status == status_)
     if agent_id is not None:
@@ -379,14 +371,14 @@ def search_transcripts(
     response_model=TranscriptOut,
 )
 def get_transcript(transcript_id: int, db: DB, scope: Annotated[Scope, Staff]):
-    transcript = _visible_transcript(db, scope, transcript_id)
+    transcript = asr_service.get_transcript(db, transcript_id, scope)
     if scope.has(Role.qa_reviewer) and transcript.status in (
         TranscriptStatus.queued,
         TranscriptStatus.failed,
     ):
         # a reviewer opened a call that is still waiting: move it to the front of the queue
         if asr_service.mark_priority(db, transcript):
-            asr_tasks.enqueue_after_commit(db, transcript.id, urgent=True)
+            asr_tasks.enqueue_after_commit(db, transcript, urgent=True)
         db.commit()
     return _transcript_out(db, transcript)
 
@@ -400,14 +392,23 @@ def get_transcript(transcript_id: int, db: DB, scope: Annotated[Scope, Staff]):
 def transcribe_now(transcript_id: int, db: DB, scope: Annotated[Scope, Reviewer]):
     transcript = asr_service.get_transcript(db, transcript_id, scope)
     if asr_service.mark_priority(db, transcript):
-        asr_tasks.enqueue_after_commit(db, transcript.id, urgent=True)
+        asr_tasks.enqueue_after_commit(db, transcript, urgent=True)
     db.commit()
     return transcript
 
 
+@router.post(
+    "/transcripts/{transcript_id}/rescore", summary="按当前规则重新自动评分", response_model=ScoreOut
+)
+def rescore(transcript_id: int, db: DB, scope: Annotated[Scope, Reviewer]) -> QaScore:
+    score = service.score_transcript(db, asr_service.get_transcript(db, transcript_id, scope))
+    db.commit()
+    return score
+
+
 @router.get("/transcripts/{transcript_id}/recording", summary="录音文件（播放）")
 def get_recording(transcript_id: int, db: DB, scope: Annotated[Scope, Staff]) -> FileResponse:
-    transcript = _visible_transcript(db, scope, transcript_id)
+    transcript = asr_service.get_transcript(db, transcript_id, scope)
     return FileResponse(asr_service.recording_file(transcript), media_type="audio/wav")
 
 

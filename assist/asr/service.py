@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from assist.asr.transcribe import Transcription
+from assist.qa.access import can_see_agent_row, visible
 from models.db import utcnow
 from models.errors import Conflict, Invalid, NotFound
 from models.qa import Transcript, TranscriptSegment, TranscriptStatus
@@ -71,20 +72,30 @@ def create_transcript(
 
 
 def get_transcript(db: Session, transcript_id: int, scope: Scope | None = None) -> Transcript:
+    """`scope`: None for workers; an agent sees only their own calls."""
     transcript = db.get(Transcript, transcript_id)
-    if transcript is None or (scope is not None and not scope.can_see_tenant(transcript.tenant_id)):
+    if transcript is None or (
+        scope is not None and not can_see_agent_row(scope, transcript.tenant_id, transcript.agent_id)
+    ):
         raise NotFound(f"转写记录 {transcript_id} 不存在")
     return transcript
 
 
-def claim(db: Session, transcript_id: int) -> Transcript | None:
-    """Mark the job running, unless another worker has it or it is finished (then None)."""
+def claim(db: Session, transcript_id: int, recording_path: str | None = None) -> Transcript | None:
+    """Mark the job running, unless another worker has it or it is finished (then None).
+
+    With `recording_path`, only if the row is for that file: a message meant for another database
+    (a broker shared by mistake) is ignored rather than run on the wrong row.
+    """
+    where = [
+        Transcript.id == transcript_id,
+        Transcript.status.in_([TranscriptStatus.queued, TranscriptStatus.failed]),
+    ]
+    if recording_path is not None:
+        where.append(Transcript.recording_path == recording_path)
     result = db.execute(
         update(Transcript)
-        .where(
-            Transcript.id == transcript_id,
-            Transcript.status.in_([TranscriptStatus.queued, TranscriptStatus.failed]),
-        )
+        .where(*where)
         .values(status=TranscriptStatus.running, started_at=utcnow(), attempts=Transcript.attempts + 1)
     )
     if result.rowcount != 1:
@@ -153,11 +164,13 @@ def mark_priority(db: Session, transcript: Transcript) -> bool:
     return True
 
 
-def due_for_retry(db: Session, *, now: datetime, max_attempts: int, stale_after: timedelta) -> list[int]:
+def due_for_retry(
+    db: Session, *, now: datetime, max_attempts: int, stale_after: timedelta
+) -> list[tuple[int, str]]:
     """Jobs to put back on the queue: failed ones whose backoff expired, and queued/running ones whose
     message was lost (worker killed, broker restarted) — nothing is dropped silently."""
-    rows = db.scalars(
-        select(Transcript.id).where(
+    rows = db.execute(
+        select(Transcript.id, Transcript.recording_path).where(
             or_(
                 (Transcript.status == TranscriptStatus.failed)
                 & (Transcript.attempts < max_attempts)
@@ -168,7 +181,7 @@ def due_for_retry(db: Session, *, now: datetime, max_attempts: int, stale_after:
             )
         )
     )
-    return list(rows)
+    return [(row.id, row.recording_path) for row in rows]
 
 
 def requeue_stale(db: Session, transcript_id: int) -> None:
@@ -227,23 +240,19 @@ def search_segments(
     query = query.strip()
     if not query:
         raise Invalid("检索词不能为空", field="q")
-    stmt = (
-        select(TranscriptSegment, Transcript)
-        .join(Transcript, TranscriptSegment.transcript_id == Transcript.id)
-        .where(Transcript.tenant_id.in_(scope.tenant_ids))
+    stmt = select(TranscriptSegment, Transcript).join(
+        Transcript, TranscriptSegment.transcript_id == Transcript.id
     )
-    if db.get_bind().dialect.name == "postgresql":
-        tokens = bigrams(query).split()
-        tsquery = func.to_tsquery("simple", " & ".join(t.replace("'", "") for t in tokens))
-        stmt = stmt.where(func.to_tsvector("simple", TranscriptSegment.search_tokens).op("@@")(tsquery))
-        # bigrams match in any order: confirm the phrase itself
-        stmt = stmt.where(TranscriptSegment.text.contains(query, autoescape=True))
-    else:
-        stmt = stmt.where(TranscriptSegment.text.contains(query, autoescape=True))
+    tokens = [t for t in bigrams(query).split() if len(t) == 2]
+    if db.get_bind().dialect.name == "postgresql" and tokens:
+        simple = literal_column("'simple'")  # a literal, so the planner matches the GIN index expression
+        tsquery = func.to_tsquery(simple, " & ".join(tokens))
+        stmt = stmt.where(func.to_tsvector(simple, TranscriptSegment.search_tokens).op("@@")(tsquery))
+    # the index narrows the rows; bigrams match in any order, so confirm the phrase itself
+    stmt = stmt.where(TranscriptSegment.text.contains(query, autoescape=True))
+    stmt = visible(stmt, scope, Transcript.tenant_id, Transcript.agent_id)
     if agent_id is not None:
         stmt = stmt.where(Transcript.agent_id == agent_id)
-    if scope.has("agent") and not scope.has("admin", "qa_reviewer", "supervisor"):
-        stmt = stmt.where(Transcript.agent_id == scope.user_id)
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = db.execute(
         stmt.order_by(Transcript.call_started_at.desc(), TranscriptSegment.start).limit(limit).offset(offset)

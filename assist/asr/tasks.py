@@ -59,35 +59,38 @@ def backoff_seconds(attempt: int) -> float:
     return float(min(s.retry_backoff_seconds * 2 ** max(attempt - 1, 0), s.retry_backoff_max_seconds))
 
 
-def enqueue(transcript_id: int, *, urgent: bool = False, countdown: float | None = None) -> None:
+def enqueue(
+    transcript_id: int, recording_path: str, *, urgent: bool = False, countdown: float | None = None
+) -> None:
     transcribe.apply_async(
-        args=[transcript_id],
+        args=[transcript_id, recording_path],
         queue=QUEUE,
         priority=broker_priority(urgent, transcribe.app.conf.broker_url),
         countdown=countdown,
     )
 
 
-def enqueue_after_commit(db: Session, transcript_id: int, *, urgent: bool = False) -> None:
+def enqueue_after_commit(db: Session, transcript: Transcript, *, urgent: bool = False) -> None:
     """Send the task once the caller's transaction commits (a worker must find the row)."""
-    event.listen(db, "after_commit", lambda _s: enqueue(transcript_id, urgent=urgent), once=True)
+    transcript_id, path = transcript.id, transcript.recording_path
+    event.listen(db, "after_commit", lambda _s: enqueue(transcript_id, path, urgent=urgent), once=True)
 
 
 def submit_recording(db: Session, **fields) -> Transcript:
     """For the call-centre side: a finished recording → a transcript row + a task after commit."""
     transcript = service.create_transcript(db, **fields)
     if transcript.attempts == 0 and transcript.status == "queued":
-        enqueue_after_commit(db, transcript.id, urgent=transcript.priority)
+        enqueue_after_commit(db, transcript, urgent=transcript.priority)
     return transcript
 
 
 @shared_task(name="assist.asr.transcribe", bind=True, acks_late=True, max_retries=None)
-def transcribe(self, transcript_id: int) -> dict:
+def transcribe(self, transcript_id: int, recording_path: str | None = None) -> dict:
     asr = get_asr_settings()
     settings = get_settings()
     factory = sessions()
     with session_scope(factory) as db:
-        transcript = service.claim(db, transcript_id)
+        transcript = service.claim(db, transcript_id, recording_path)
         if transcript is None:
             return {"transcript_id": transcript_id, "skipped": True}
         path, attempts = transcript.recording_path, transcript.attempts
@@ -133,14 +136,14 @@ def sweep() -> dict:
     """Periodic: pick up newly finished recordings, re-send due retries and lost messages, publish the backlog."""
     asr = get_asr_settings()
     with session_scope(sessions()) as db:
-        new = [t.id for t in service.discover_recordings(db)]
+        new = [(t.id, t.recording_path) for t in service.discover_recordings(db)]
     with session_scope(sessions()) as db:
-        ids = service.due_for_retry(db, now=utcnow(), max_attempts=asr.max_attempts, stale_after=STALE_AFTER)
-        for transcript_id in ids:
+        due = service.due_for_retry(db, now=utcnow(), max_attempts=asr.max_attempts, stale_after=STALE_AFTER)
+        for transcript_id, _path in due:
             service.requeue_stale(db, transcript_id)
         figures = service.backlog(db, max_attempts=asr.max_attempts)
-    for transcript_id in [*new, *ids]:
-        enqueue(transcript_id)
+    for transcript_id, path in [*new, *due]:
+        enqueue(transcript_id, path)
     for state in ("queued", "running", "retrying", "failed"):
         BACKLOG.labels(state).set(getattr(figures, state))
-    return {"discovered": len(new), "requeued": len(ids), **figures.as_dict()}
+    return {"discovered": len(new), "requeued": len(due), **figures.as_dict()}

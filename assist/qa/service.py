@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from assist.qa.access import can_see_agent_row, visible
 from assist.qa.defaults import DEFAULT_RULES, KINDS
 from assist.qa.engine import CHECKS, Call, RuleIn, ScoreResult, SegmentIn, score_call
 from models.db import utcnow
@@ -367,17 +368,9 @@ def review_reasons(db: Session, transcript: Transcript, result: ScoreResult) -> 
 # ---- reading ---------------------------------------------------------------------------------
 
 
-def _can_see_score(scope: Scope, score: QaScore) -> bool:
-    if not scope.can_see_tenant(score.tenant_id):
-        return False
-    if scope.has("admin", "qa_reviewer", "supervisor"):
-        return True
-    return score.agent_id == scope.user_id
-
-
 def get_score(db: Session, scope: Scope, score_id: int) -> QaScore:
     score = db.get(QaScore, score_id)
-    if score is None or not _can_see_score(scope, score):
+    if score is None or not can_see_agent_row(scope, score.tenant_id, score.agent_id):
         raise NotFound(f"质检结果 {score_id} 不存在")
     return score
 
@@ -396,9 +389,7 @@ def list_scores(
     limit: int = 20,
     offset: int = 0,
 ) -> tuple[list[QaScore], int]:
-    stmt = select(QaScore).where(QaScore.tenant_id.in_(scope.tenant_ids))
-    if not scope.has("admin", "qa_reviewer", "supervisor"):
-        stmt = stmt.where(QaScore.agent_id == scope.user_id)
+    stmt = visible(select(QaScore), scope, QaScore.tenant_id, QaScore.agent_id)
     if status:
         stmt = stmt.where(QaScore.status == status)
     if agent_id is not None:
@@ -520,17 +511,13 @@ def file_appeal(
 
 def get_appeal(db: Session, scope: Scope, appeal_id: int) -> QaAppeal:
     appeal = db.get(QaAppeal, appeal_id)
-    if appeal is None or not scope.can_see_tenant(appeal.tenant_id):
-        raise NotFound(f"申诉 {appeal_id} 不存在")
-    if not scope.has("admin", "qa_reviewer", "supervisor") and appeal.agent_id != scope.user_id:
+    if appeal is None or not can_see_agent_row(scope, appeal.tenant_id, appeal.agent_id):
         raise NotFound(f"申诉 {appeal_id} 不存在")
     return appeal
 
 
 def list_appeals(db: Session, scope: Scope, *, status: str | None = None) -> list[QaAppeal]:
-    stmt = select(QaAppeal).where(QaAppeal.tenant_id.in_(scope.tenant_ids))
-    if not scope.has("admin", "qa_reviewer", "supervisor"):
-        stmt = stmt.where(QaAppeal.agent_id == scope.user_id)
+    stmt = visible(select(QaAppeal), scope, QaAppeal.tenant_id, QaAppeal.agent_id)
     if status:
         stmt = stmt.where(QaAppeal.status == status)
     return list(db.scalars(stmt.order_by(QaAppeal.id.desc()).limit(500)))
