@@ -291,6 +291,9 @@ def test_rescore_after_a_rule_change(client, auth, db):
         r = client.post(f"/api/qa/transcripts/{transcript.id}/rescore", headers=qa)
         assert r.status_code == 200 and r.json()["score"] == 92
         assert [(d["rule_code"], d["points"]) for d in r.json()["deductions"]] == [("greeting", 8)]
-        assert client.get(f"/api/qa/transcripts/{transcript.id}", headers=qa).json()["score_id"] == r.json()["id"]
+        assert (
+            client.get(f"/api/qa/transcripts/{transcript.id}", headers=qa).json()["score_id"]
+            == r.json()["id"]
+        )
     finally:
         client.patch(f"/api/qa/rules/{greeting['id']}", json={"deduction": 5, "max_deduction": 5}, headers=qa)
