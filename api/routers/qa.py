@@ -5,21 +5,22 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DB, CurrentScope, Paging, require_roles
+from api.deps import DB, CurrentScope, Paging, get_settings_dep, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
 from assist.asr import service as asr_service
 from assist.asr import tasks as asr_tasks
-from assist.asr.config import get_asr_settings
+from assist.asr.config import get_asr_settings, recording_roots
 from assist.qa import service
 from assist.qa.access import visible
 from models.errors import Invalid
 from models.org import Role, User
 from models.qa import QaScore, Transcript, TranscriptStatus
 from models.scope import Scope
+from models.settings import Settings
 
 router = APIRouter(prefix="/api/qa", tags=["质检"], responses=PROBLEM_RESPONSES)
 
@@ -308,10 +309,18 @@ def set_policy(body: PolicyUpdate, db: DB, scope: Annotated[Scope, Reviewer], te
     status_code=status.HTTP_202_ACCEPTED,
 )
 def submit_transcript(
-    body: TranscriptIn, db: DB, scope: Annotated[Scope, Reviewer], tenant_id: int | None = None
+    body: TranscriptIn,
+    db: DB,
+    scope: Annotated[Scope, Reviewer],
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+    tenant_id: int | None = None,
 ):
     if body.agent_id is not None and db.get(User, body.agent_id) is None:
         raise Invalid(f"坐席 {body.agent_id} 不存在", field="agent_id")
+    if not asr_service.within_roots(
+        body.recording_path, recording_roots(get_asr_settings(), settings.data_dir)
+    ):
+        raise Invalid("录音文件不在允许的录音目录中", field="recording_path")
     transcript = asr_tasks.submit_recording(db, tenant_id=_tenant(scope, tenant_id), **body.model_dump())
     db.commit()  # the task is sent after the commit
     return transcript
@@ -407,9 +416,15 @@ def rescore(transcript_id: int, db: DB, scope: Annotated[Scope, Reviewer]) -> Qa
 
 
 @router.get("/transcripts/{transcript_id}/recording", summary="录音文件（播放）")
-def get_recording(transcript_id: int, db: DB, scope: Annotated[Scope, Staff]) -> FileResponse:
+def get_recording(
+    transcript_id: int,
+    db: DB,
+    scope: Annotated[Scope, Staff],
+    settings: Annotated[Settings, Depends(get_settings_dep)],
+) -> FileResponse:
     transcript = asr_service.get_transcript(db, transcript_id, scope)
-    return FileResponse(asr_service.recording_file(transcript), media_type="audio/wav")
+    roots = recording_roots(get_asr_settings(), settings.data_dir)
+    return FileResponse(asr_service.recording_file(transcript, roots), media_type="audio/wav")
 
 
 @router.get("/backlog", summary="转写积压（队列监控）")

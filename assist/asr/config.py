@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -19,6 +20,8 @@ class AsrSettings(BaseSettings):
     word_timestamps: bool = True
     # Empty: assembled from the PyPI packages into <data_dir>/models/whisper-base.
     model_dir: Path | None = None
+    # Directories recordings may be played from (os.pathsep-separated); empty: <data_dir>/recordings.
+    recording_roots: str = ""
     # Failed transcriptions are retried with exponential backoff: base * 2**attempt seconds.
     max_attempts: int = 5
     retry_backoff_seconds: int = 30
@@ -29,6 +32,11 @@ class AsrSettings(BaseSettings):
         if not roles or any(r not in {"agent", "citizen"} for r in roles):
             raise ValueError(f"HOTLINE_ASR_CHANNEL_ROLES 无效：{self.channel_roles!r}（例：agent,citizen）")
         return roles
+
+
+def recording_roots(settings: AsrSettings, data_dir: Path) -> list[Path]:
+    roots = [Path(p) for p in settings.recording_roots.split(os.pathsep) if p.strip()]
+    return [r.resolve() for r in roots or [Path(data_dir) / "recordings"]]
 
 
 @lru_cache

@@ -260,9 +260,15 @@ def search_segments(
     return [(seg, tr) for seg, tr in rows], total
 
 
-def recording_file(transcript: Transcript) -> Path:
+def within_roots(path: str | Path, roots: list[Path]) -> bool:
+    resolved = Path(path).resolve()
+    return any(resolved.is_relative_to(root) for root in roots)
+
+
+def recording_file(transcript: Transcript, roots: list[Path]) -> Path:
+    """The file to play; only under the configured recording directories (never an arbitrary path)."""
     path = Path(transcript.recording_path)
-    if not path.is_file():
+    if not within_roots(path, roots) or not path.is_file():
         raise NotFound("录音文件不存在")
     return path
 

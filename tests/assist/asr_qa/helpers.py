@@ -47,13 +47,14 @@ def scored_call(
     team: str | None = "一班",
     started: datetime | None = None,
     ticket_text: str | None = None,
+    recording_path: str | None = None,
 ):
     """A transcript (done) with its automatic score, committed; returns (transcript, score)."""
     agent_user = user(db, agent)
     transcript = asr_service.create_transcript(
         db,
         tenant_id=agent_user.tenant_id,
-        recording_path=f"/recordings/test-{next(_ids)}.wav",
+        recording_path=recording_path or f"/recordings/test-{next(_ids)}.wav",
         agent_id=agent_user.id,
         team=team,
         call_started_at=started,

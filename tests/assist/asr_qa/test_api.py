@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import sessionmaker
 
 from assist.qa import service
 from models.qa import QaPolicy, ScoreStatus
+from tests.assist.asr_qa.conftest import AUDIO
 from tests.assist.asr_qa.helpers import ANGRY, GOOD, NO_GREETING, scored_call, segment, user
 
 
@@ -98,6 +100,18 @@ def test_transcript_beside_the_player_and_search(client, auth, db):
     assert {h["agent_id"] for h in own["items"]} == {user(db, "agent01").id}
     # a recording file that is gone: 404 with a reason
     assert client.get(f"/api/qa/transcripts/{transcript.id}/recording", headers=qa).status_code == 404
+
+
+def test_recording_plays_only_from_the_recording_directory(client, auth, db, app):
+    inside = app.state.settings.data_dir / "recordings" / "call_standard.wav"
+    inside.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(AUDIO / "call_standard.wav", inside)
+    playable, _ = scored_call(db, GOOD, recording_path=str(inside))
+    r = client.get(f"/api/qa/transcripts/{playable.id}/recording", headers=auth("qa"))
+    assert r.status_code == 200 and r.headers["content-type"] == "audio/wav"
+    assert r.content == inside.read_bytes()
+    outside, _ = scored_call(db, GOOD, recording_path=str(AUDIO / "call_standard.wav"))
+    assert client.get(f"/api/qa/transcripts/{outside.id}/recording", headers=auth("qa")).status_code == 404
 
 
 def test_low_score_goes_to_review_then_reviewer_adjusts_and_rejects(client, auth, db, strict_policy):
@@ -269,6 +283,9 @@ def test_submit_validates_and_backlog_counts(client, auth, db):
     assert r.status_code == 422
     r = client.post("/api/qa/transcripts", json={"recording_path": "/x.wav", "agent_id": 999999}, headers=qa)
     assert r.status_code == 422 and r.json()["field"] == "agent_id"
+    # only files under the recording directories: the API must not become a file reader
+    r = client.post("/api/qa/transcripts", json={"recording_path": "/etc/passwd"}, headers=qa)
+    assert r.status_code == 422 and r.json()["field"] == "recording_path"
     figures = client.get("/api/qa/backlog", headers=auth("supervisor")).json()
     assert set(figures) >= {
         "queued",
