@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from models.errors import Invalid
-from routing.actions import Action, Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
+from routing.actions import SAY, Action, Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
 
 NODE_ID = re.compile(r"^[A-Za-z0-9_-]{1,32}$")
 KEYS = set("0123456789*#")
@@ -101,6 +101,21 @@ def _str(
     return value
 
 
+def check_prompt(value: str, field: str) -> str:
+    """A prompt is `say:<text>` or a sound file / stream URL without whitespace (FreeSWITCH splits
+    application arguments such as play_and_get_digits' on spaces)."""
+    if not value.startswith(SAY) and any(ch.isspace() for ch in value):
+        raise Invalid("提示音文件路径不能包含空格（文字提示请以 say: 开头）", field=field)
+    if value.startswith(SAY) and not value[len(SAY) :].strip():
+        raise Invalid("文字提示不能为空", field=field)
+    return value
+
+
+def _prompt(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> str | None:
+    value = _str(data, key, where, required=required)
+    return check_prompt(value, f"{where}.{key}") if value is not None else None
+
+
 def _target(data: Any, where: str, groups: set[str] | None) -> Target:
     if not isinstance(data, dict):
         raise Invalid('应为对象，例如 {"type": "queue"}', field=where)
@@ -121,7 +136,7 @@ def _target(data: Any, where: str, groups: set[str] | None) -> Target:
             raise Invalid("转接号码格式不正确", field=f"{where}.number")
         return Target("transfer", number=number)
     if kind == "hangup":
-        return Target("hangup", prompt=_str(data, "prompt", where))
+        return Target("hangup", prompt=_prompt(data, "prompt", where))
     return Target(kind)
 
 
@@ -154,12 +169,12 @@ def parse_menu(data: Any, *, groups: set[str] | None = None, where: str = "tree"
         common = {
             "id": node_id,
             "kind": kind,
-            "prompt": _str(raw, "prompt", w, required=True),
+            "prompt": _prompt(raw, "prompt", w, required=True),
             "tries": _int(raw, "tries", 3, 1, 9, w),
             "timeout_ms": _int(raw, "timeout_ms", 5000, 1000, 60000, w),
             "digit_timeout_ms": _int(raw, "digit_timeout_ms", 3000, 500, 30000, w),
-            "invalid_prompt": _str(raw, "invalid_prompt", w),
-            "timeout_prompt": _str(raw, "timeout_prompt", w),
+            "invalid_prompt": _prompt(raw, "invalid_prompt", w),
+            "timeout_prompt": _prompt(raw, "timeout_prompt", w),
             "on_failure": _target(raw["on_failure"], f"{w}.on_failure", groups)
             if "on_failure" in raw
             else Target("queue"),

@@ -73,7 +73,7 @@ from routing.config import (
 )
 from routing.config import SpecialSeatRule as SeatRuleConfig
 from routing.ivr import IvrMenu as MenuConfig
-from routing.ivr import parse_menu
+from routing.ivr import check_prompt, parse_menu
 
 log = logging.getLogger("hotline.calls")
 
@@ -1030,6 +1030,7 @@ def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> Ca
             raise Invalid(f"未知的提示音：{key}", field=f"prompts.{key}")
         if not isinstance(value, str) or len(value) > 500:
             raise Invalid("提示音应为不超过 500 字的文本或文件路径", field=f"prompts.{key}")
+        check_prompt(value, f"prompts.{key}")
     try:
         ZoneInfo(fields.get("timezone") or "Asia/Shanghai")
     except (KeyError, ValueError):

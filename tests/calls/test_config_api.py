@@ -280,6 +280,12 @@ def test_settings_and_validation(client, auth, ids):
         422,
         "prompts.welcom",
     )
+    bad = {"prompts": {"welcome": "/sounds/my welcome.wav"}}
+    problem(
+        client.put(f"/api/call-settings/{ids['NN-XN']}", json=bad, headers=auth("admin")),
+        422,
+        "prompts.welcome",
+    )
     bad = {"timezone": "Mars/Base"}
     problem(
         client.put(f"/api/call-settings/{ids['NN-XN']}", json=bad, headers=auth("admin")), 422, "timezone"

@@ -195,6 +195,12 @@ def _bad(mutate, field: str, groups=None):
             lambda t: t["nodes"]["main"]["options"]["2"].update(priority=10),
             "tree.nodes.main.options.2.priority",
         ),
+        (lambda t: t["nodes"]["main"].update(prompt="my menu.wav"), "tree.nodes.main.prompt"),
+        (lambda t: t["nodes"]["main"].update(invalid_prompt="say: "), "tree.nodes.main.invalid_prompt"),
+        (
+            lambda t: t["nodes"]["main"]["options"]["9"].update(prompt="bye bye.wav"),
+            "tree.nodes.main.options.9.prompt",
+        ),
     ],
 )
 def test_invalid_trees_name_the_field(mutate, field):
