@@ -1,0 +1,56 @@
+"""Every page opens for its role against the real APIs, shows real data, and is screenshotted."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.web.conftest import shot
+
+pytestmark = pytest.mark.browser
+
+# (user, path, text that proves the page loaded data from its API, screenshot name)
+PAGES = [
+    ("admin", "/admin/skill-groups", "综合咨询", "admin-skill-groups"),
+    ("admin", "/admin/ivr-menus", "按 1：转人工", "admin-ivr-menus"),
+    ("admin", "/admin/blacklist", "黑名单", "admin-blacklist"),
+    ("admin", "/admin/calendars", "工单办理时限日历", "admin-calendars"),
+    ("admin", "/admin/qa-rules", "标准开头语", "admin-qa-rules"),
+    ("admin", "/admin/duties", "权责清单", "admin-duties"),
+    ("agent01", "/kb", "知识分类", "kb-portal"),
+    ("agent01", "/kb/yellow-pages", "南宁市公安局", "kb-yellow-pages"),
+    ("agent01", "/kb/questions", "知识提问", "kb-questions"),
+    ("editor", "/kb/editor", "已上架", "kb-editor"),
+    ("qa", "/qa", "待复核", "qa-reviews"),
+    ("supervisor", "/monitor", "1001", "supervisor-monitor"),
+    ("police_leader", "/m/leader", "已超期", "mobile-leader"),
+]
+
+
+@pytest.mark.parametrize(("user", "path", "text", "name"), PAGES, ids=[p[3] for p in PAGES])
+def test_page_renders_with_api_data(login, user, path, text, name):
+    page = login(user)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path)
+    expect(page.get_by_text(text).first).to_be_visible()
+    expect(page.locator(".el-message--error")).to_have_count(0)
+    shot(page, name)
+    assert not errors, errors
+
+
+def test_kb_search_highlights_and_opens_article(login):
+    page = login("agent01")
+    page.goto("/kb")
+    page.locator("input[data-test=kb-search], [data-test=kb-search] input").first.fill("居住证怎么办理")
+    page.keyboard.press("Enter")
+    hit = page.locator("[data-test=kb-hit]").first
+    expect(hit).to_contain_text("居住证")
+    expect(hit.locator("em").first).to_be_visible()  # the highlight
+    shot(page, "kb-search")
+    hit.locator("a").first.click()
+    expect(page).to_have_url(re.compile(r"/kb/articles/\d+$"))
+    expect(page.get_by_text("答复口径")).to_be_visible()
+    shot(page, "kb-article")
