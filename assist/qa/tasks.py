@@ -8,8 +8,10 @@ from celery import shared_task
 from prometheus_client import Counter
 
 from assist.qa import service
+from assist.qa.notify import alert_message, publish_alerts
 from models.db import session_scope
 from models.qa import Transcript
+from models.settings import get_settings
 
 log = logging.getLogger("hotline.qa")
 
@@ -23,7 +25,7 @@ def score_transcript_now(transcript_id: int) -> dict:
     with session_scope(sessions()) as db:
         transcript = db.get(Transcript, transcript_id)
         score = service.score_transcript(db, transcript)
-        alerts = service.alerts_for_transcript(db, transcript_id)
+        messages = [alert_message(a) for a in service.alerts_for_transcript(db, transcript_id)]
         out = {
             "transcript_id": transcript_id,
             "score_id": score.id,
@@ -31,8 +33,9 @@ def score_transcript_now(transcript_id: int) -> dict:
             "status": score.status,
         }
     SCORED.inc()
-    for alert in alerts:
-        ALERTS.labels(alert.category).inc()
+    for message in messages:
+        ALERTS.labels(message["category"]).inc()
+    out["alerts_published"] = publish_alerts(get_settings(), messages)  # after commit: the rows exist
     return out
 
 

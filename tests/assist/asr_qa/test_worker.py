@@ -45,6 +45,7 @@ def test_worker_transcribes_and_scores_end_to_end(celery_worker, pg_url, tmp_pat
     recording = tmp_path / "angry.wav"
     shutil.copy(AUDIO / "call_angry.wav", recording)
     engine = make_engine(pg_url)
+    bus = _alert_subscription(celery_worker)
     transcript_id = _submit(engine, str(recording))
     t = _wait(engine, transcript_id, {TranscriptStatus.done, TranscriptStatus.failed})
     assert t.status == TranscriptStatus.done, (t.error, celery_worker.log_path.read_text()[-3000:])
@@ -59,6 +60,38 @@ def test_worker_transcribes_and_scores_end_to_end(celery_worker, pg_url, tmp_pat
         alerts = db.scalars(select(QaAlert).where(QaAlert.transcript_id == transcript_id)).all()
         assert "self_harm" in {a.category for a in alerts}
     engine.dispose()
+    if bus is not None:  # supervisors hear of it at once on the bus
+        published = _messages(bus, transcript_id)
+        assert {m["category"] for m in published} == {a.category for a in alerts}
+        assert next(m for m in published if m["category"] == "self_harm")["severity"] == "critical"
+
+
+def _alert_subscription(worker):
+    """Subscribe to the worker's alert channel when the platform has a bus (models/bus.py)."""
+    import importlib.util
+
+    if importlib.util.find_spec("models.bus") is None:
+        return None
+    from assist.qa.notify import CHANNEL
+    from models.bus import Bus
+
+    pubsub = Bus(worker.backend_url).subscribe(CHANNEL)
+    pubsub.get_message(timeout=1)
+    return pubsub
+
+
+def _messages(pubsub, transcript_id: int) -> list[dict]:
+    from models.bus import decode
+
+    found, deadline = [], time.monotonic() + 10
+    while time.monotonic() < deadline:
+        message = decode(pubsub.get_message(timeout=1))
+        if message and message["transcript_id"] == transcript_id:
+            found.append(message)
+        elif found:
+            break
+    pubsub.close()
+    return found
 
 
 def test_undecodable_recording_marked_failed_with_reason(celery_worker, pg_url, tmp_path):
