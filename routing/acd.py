@@ -403,6 +403,11 @@ class Acd:
         controller restart)."""
         if call_id in self.calls:
             raise Conflict(f"通话 {call_id} 已在队列中", field="call_id")
+        if self.config.group(skill_group) is None and tenant_id is not None:
+            # a menu may still name a group removed since the call entered it: keep the caller, use the default
+            tenant = self.config.tenant(tenant_id)
+            if tenant is not None and tenant.default_group and self.config.group(tenant.default_group):
+                skill_group = tenant.default_group
         group = self._group(skill_group)
         now = self.clock.now()
         call = QueuedCall(

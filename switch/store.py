@@ -686,6 +686,8 @@ def create_skill_group(
 
 def update_skill_group(db: Session, scope: Scope, group_id: int, **fields: Any) -> SkillGroup:
     group = get_skill_group(db, scope, group_id)
+    if fields.get("active") is False and group.active:
+        _check_unused(db, group)
     if "overflow_group_id" in fields:
         group.overflow_group_id = _overflow_target(db, scope, group, fields.pop("overflow_group_id"))
     for key, value in fields.items():
@@ -697,10 +699,31 @@ def update_skill_group(db: Session, scope: Scope, group_id: int, **fields: Any) 
     return group
 
 
-def delete_skill_group(db: Session, scope: Scope, group_id: int) -> None:
-    group = get_skill_group(db, scope, group_id)
+def _menu_groups(tree: Any) -> set[str]:
+    """Skill-group codes a stored menu tree queues to."""
+    found: set[str] = set()
+    for node in (tree or {}).get("nodes", {}).values():
+        if not isinstance(node, dict):
+            continue
+        targets = list((node.get("options") or {}).values()) + [node.get("on_failure"), node.get("then")]
+        for t in targets:
+            if isinstance(t, dict) and t.get("type") == "queue" and t.get("skill_group"):
+                found.add(t["skill_group"])
+    return found
+
+
+def _check_unused(db: Session, group: SkillGroup) -> None:
+    """A group a tenant's default queue or a menu still sends calls to cannot be removed or deactivated."""
     if db.scalar(select(CallSettings.tenant_id).where(CallSettings.default_group_id == group.id)):
         raise Conflict("该技能组是某租户的默认队列，请先修改话务设置", field="id")
+    using = [m.name for m in db.scalars(select(IvrMenu)) if group.code in _menu_groups(m.tree)]
+    if using:
+        raise Conflict(f"语音导航菜单仍在使用该技能组：{'、'.join(using)}", field="id")
+
+
+def delete_skill_group(db: Session, scope: Scope, group_id: int) -> None:
+    group = get_skill_group(db, scope, group_id)
+    _check_unused(db, group)
     db.delete(group)
     db.flush()
     bump_config_version(db)

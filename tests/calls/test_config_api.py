@@ -70,6 +70,15 @@ def test_default_group_cannot_be_deleted(client, auth, ids):
     problem(client.delete(f"/api/skill-groups/{ids['general']}", headers=auth("admin")), 409)
 
 
+def test_group_used_by_a_menu_cannot_be_deleted(client, auth, ids):
+    body = problem(client.delete(f"/api/skill-groups/{ids['complaint']}", headers=auth("admin")), 409)
+    assert "市中心主菜单" in body["detail"]
+    problem(
+        client.patch(f"/api/skill-groups/{ids['complaint']}", json={"active": False}, headers=auth("admin")),
+        409,
+    )
+
+
 def test_workstation_sees_only_its_groups(client, auth, ids):
     for user in ("ws_qx", "qx_admin", "qx_super"):
         r = client.get("/api/skill-groups", headers=auth(user))

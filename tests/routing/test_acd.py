@@ -236,6 +236,8 @@ def test_duplicate_enqueue_and_unknown_group(acd):
         acd.enqueue("c1", skill_group="general")
     with pytest.raises(NotFound):
         acd.enqueue("c2", skill_group="nope")
+    acd.enqueue("c3", skill_group="nope", tenant_id=1)  # the tenant's default group takes it
+    assert acd.calls["c3"].groups == ["general"]
 
 
 def test_reload_keeps_states_and_applies_new_skills(acd, clock, config):
