@@ -44,7 +44,7 @@ DEFAULT_RULES: list[tuple[str, str, str, float, float, dict[str, Any]]] = [
         {
             "label": "不文明用语",
             "speaker": "agent",
-            "words": ["你烦不烦", "有病", "神经病", "滚", "闭嘴", "听不懂吗"],
+            "words": ["你烦不烦", "有病", "神经病", "给我滚", "滚出去", "闭嘴", "听不懂吗"],
         },
     ),
     ("dead_air", "长时间静音", "dead_air", 3, 9, {"max_seconds": 8}),
