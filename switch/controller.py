@@ -20,11 +20,13 @@ from greenswitch import InboundESL
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.bus import COMMANDS, EVENTS, Bus, decode
 from models.calls import Call
+from models.errors import DomainError
 from routing import acd as acd_events
 from routing.acd import Acd
 from routing.actions import Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
-from routing.clock import SystemClock
+from routing.clock import Clock, SystemClock
 from routing.inbound import Outcome, inbound_route
 from switch import store
 
@@ -60,7 +62,13 @@ class LiveCall:
     waiting_app: str | None = None  # Application-UUID we wait for
     ivr_path: list[str] = field(default_factory=list)
     queued: bool = False
+    entered_at: datetime | None = None
     agent_leg: str | None = None
+    held_since: float | None = None
+    hold_s: float = 0.0
+    conference: str | None = None
+    recording_path: str | None = None
+    bridges: int = 0
     agent_number: str | None = None
     skill_group: str | None = None
     survey: bool = False
@@ -77,8 +85,19 @@ class Controller:
         sessions: sessionmaker,
         record_dir: Path,
         survey: bool = True,
+        bus: Bus | None = None,
+        callback_caller_id: str = "077112345",
+        clock: Clock | None = None,
     ) -> None:
         self.host, self.port, self.password = host, port, password
+        self.bus = bus
+        self.commands = bus.subscribe(COMMANDS) if bus is not None else None
+        self.callback_caller_id = callback_caller_id
+        self.supervisors: dict[str, dict[str, str]] = {}  # supervisor extension -> {leg, target, mode}
+        self.pending_modes: dict[str, str] = {}  # supervisor leg -> eavesdrop-command to send on answer
+        self.outbound_calls: dict[str, str] = {}  # callback call uuid -> agent number
+        self.extra_legs: dict[str, str] = {}  # consult / three-way legs of agents -> agent number
+        self.released_legs: set[str] = set()  # agent legs let go by a transfer (their hangup is expected)
         self.sessions = sessions
         self.record_dir = record_dir
         self.survey = survey
@@ -88,7 +107,7 @@ class Controller:
         self.jobs: dict[str, tuple[str, str]] = {}  # Job-UUID -> (caller uuid, agent leg uuid)
         with self.sessions() as db:
             self.config_version = store.config_version(db)
-            self.acd = Acd(store.load_config(db), SystemClock())
+            self.acd = Acd(store.load_config(db), clock or SystemClock())
         self.decision_ms: list[float] = []
         self.events_handled = 0
         self.running = True
@@ -136,7 +155,8 @@ class Controller:
         self.connect()
         last_tick = 0.0
         while self.running:
-            gevent.sleep(0.2)
+            gevent.sleep(0.05)
+            self.poll_commands()
             if self.esl is None or not self.esl.connected:
                 log.warning("ESL connection lost; reconnecting")
                 self.connect()
@@ -229,7 +249,16 @@ class Controller:
             body = h.get("_body") or h.get("Content-Length", "").rsplit("\n", 1)[-1]
             self.job_done(h.get("Job-UUID", ""), body)
         elif name == "CHANNEL_HANGUP_COMPLETE":
-            if uuid in self.agent_legs:
+            if uuid in self.released_legs:
+                self.released_legs.discard(uuid)
+            elif uuid in self.extra_legs:
+                agent = self.extra_legs.pop(uuid)
+                self.apply_acd(self.acd.agent_hangup(agent))
+            elif uuid in self.outbound_calls:
+                self.callback_done(uuid, h)
+            elif any(sup["leg"] == uuid for sup in self.supervisors.values()):
+                self.supervisors = {k: v for k, v in self.supervisors.items() if v["leg"] != uuid}
+            elif uuid in self.agent_legs:
                 self.agent_leg_gone(uuid, h)
             elif uuid in self.calls:
                 self.caller_gone(self.calls[uuid], h)
@@ -241,7 +270,7 @@ class Controller:
         call = LiveCall(uuid=uuid, caller=caller, called=called)
         self.calls[uuid] = call
         t0 = time.perf_counter()
-        decision = inbound_route(self.acd.config, caller=caller, called=called, now=now())
+        decision = inbound_route(self.acd.config, caller=caller, called=called, now=self.acd.clock.now())
         self.decision_ms.append((time.perf_counter() - t0) * 1000)
         call.tenant_id = decision.tenant.tenant_id if decision.tenant else None
         call.session = decision.session
@@ -335,6 +364,7 @@ class Controller:
     # ------------------------------------------------------------------ queue and agents
     def enqueue(self, call: LiveCall, action: Queue) -> None:
         call.queued = True
+        call.entered_at = now()
         call.skill_group = action.skill_group
         with self.sessions() as db:
             store.upsert_call(
@@ -365,6 +395,19 @@ class Controller:
             for ev in events:
                 if isinstance(ev, acd_events.AgentChanged):
                     store.record_agent_change(db, ev.change)
+                    c = ev.change
+                    self.bus_publish(
+                        {
+                            "type": "agent_state",
+                            "agent_number": c.agent_number,
+                            "user_id": c.user_id,
+                            "tenant_id": c.tenant_id,
+                            "state": str(c.to_state),
+                            "reason": c.reason,
+                            "call_uuid": c.call_id,
+                            "at": c.at.isoformat(),
+                        }
+                    )
                 elif isinstance(ev, acd_events.Offer):
                     self.offer(db, ev)
                 elif isinstance(ev, acd_events.Missed):
@@ -415,6 +458,7 @@ class Controller:
             agent_user_id=ev.user_id,
             extension=ev.extension,
         )
+        self.screen_pop(call)
         assert self.esl is not None
         self.esl.send(
             f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller},"
@@ -425,6 +469,14 @@ class Controller:
     def job_done(self, job: str, body: str) -> None:
         target = self.jobs.pop(job, None)
         if target is None:
+            leg = body[4:].strip() if body.startswith("+OK") else ""
+            mode = self.pending_modes.pop(leg, None)
+            if mode is not None:
+                assert self.esl is not None
+                self.esl.send(
+                    f"sendevent CUSTOM\nEvent-Subclass: hotline::eavesdrop\nunique-id: {leg}\n"
+                    f"eavesdrop-command: {mode}"
+                )
             return
         caller_uuid, leg = target
         call = self.calls.get(caller_uuid)
@@ -442,7 +494,11 @@ class Controller:
             self.hangup(leg, "ORIGINATOR_CANCEL")
             return
         call.queued = False
-        path = self.record_dir / f"{caller_uuid}.wav"
+        call.bridges += 1
+        path = self.record_dir / (
+            f"{caller_uuid}.wav" if call.bridges == 1 else f"{caller_uuid}-{call.bridges}.wav"
+        )
+        call.recording_path = str(path)
         self.api(f"uuid_setvar {caller_uuid} RECORD_STEREO true")
         self.api(f"uuid_record {caller_uuid} start {path}")
         events = self.acd.answered(caller_uuid)
@@ -451,6 +507,7 @@ class Controller:
             store.add_recording(db, call_uuid=caller_uuid, path=str(path), started_at=now())
             db.commit()
         self.apply_acd(events)
+        self.publish("call_connected", call, agent_leg=leg)
 
     def agent_leg_gone(self, leg: str, h: dict[str, str]) -> None:
         caller_uuid = self.agent_legs.pop(leg)
@@ -461,8 +518,7 @@ class Controller:
         answered = h.get("variable_answer_epoch", "0") not in ("", "0")
         if not answered:
             return  # no answer / busy: handled by BACKGROUND_JOB
-        self.finish_recording(call)
-        self.apply_acd(self.acd.call_ended(caller_uuid))
+        self.release_agent(call)
         with self.sessions() as db:
             store.upsert_call(db, caller_uuid, hangup_by="agent")
             db.commit()
@@ -475,6 +531,23 @@ class Controller:
                 f"1 1 1 5000 # {prompt_url(SURVEY_PROMPT)} silence_stream://250 survey_rating ^[1-3]$ 3000",
             )
 
+    def callback_done(self, uuid: str, h: dict[str, str]) -> None:
+        agent_number = self.outbound_calls.pop(uuid)
+        answered = h.get("variable_answer_epoch", "0") not in ("", "0")
+        with self.sessions() as db:
+            store.finish_call(
+                db,
+                uuid,
+                ended_at=now(),
+                hangup_cause=h.get("Hangup-Cause"),
+                disposition="answered" if answered else "failed",
+            )
+            db.commit()
+        try:
+            self.apply_acd(self.acd.agent_hangup(agent_number))
+        except DomainError:
+            log.info("agent state after callback unchanged", extra={"agent_number": agent_number})
+
     def finish_survey(self, call: LiveCall, digits: str) -> None:
         rating = SURVEY_RATING.get(digits)
         if rating is not None:
@@ -484,7 +557,9 @@ class Controller:
         self.hangup(call.uuid, "NORMAL_CLEARING")
 
     def finish_recording(self, call: LiveCall) -> None:
-        path = self.record_dir / f"{call.uuid}.wav"
+        if not call.recording_path:
+            return
+        path, call.recording_path = call.recording_path, None
         with self.sessions() as db:
             try:
                 store.finish_recording(db, path=str(path), ended_at=now())
@@ -494,25 +569,25 @@ class Controller:
 
     def caller_gone(self, call: LiveCall, h: dict[str, str]) -> None:
         call.ended = True
-        if call.queued or (call.agent_leg and call.uuid in self.acd.calls):
-            try:
-                self.apply_acd(self.acd.abandon(call.uuid))
-            except Exception:
-                log.debug("abandon of unknown call", extra={"uuid": call.uuid})
-        elif call.uuid in self.acd.calls:
+        queued = self.acd.calls.get(call.uuid)
+        if queued is not None and queued.state is acd_events.CallState.connected:
             self.apply_acd(self.acd.call_ended(call.uuid))
+        elif queued is not None:
+            self.apply_acd(self.acd.abandon(call.uuid))
         if call.agent_leg:
             self.hangup(call.agent_leg, "ORIGINATOR_CANCEL")
+        if call.conference:
+            self.api(f"conference {call.conference} kick all")
+        if call.held_since is not None:
+            call.hold_s += self.clock() - call.held_since
+        self.finish_recording(call)
+        fields: dict = {"hold_s": round(call.hold_s, 1)} if call.hold_s else {}
+        if call.ivr_path:
+            fields["ivr_path"] = " > ".join(call.ivr_path)
         with self.sessions() as db:
-            store.finish_call(
-                db,
-                call.uuid,
-                ended_at=now(),
-                hangup_cause=h.get("Hangup-Cause"),
-                ivr_path=" > ".join(call.ivr_path) or None or "",
-                hold_s=float(h.get("variable_hold_accum_seconds", "0") or 0),
-            )
+            store.finish_call(db, call.uuid, ended_at=now(), hangup_cause=h.get("Hangup-Cause"), **fields)
             db.commit()
+        self.publish("call_ended", call, hangup_cause=h.get("Hangup-Cause"))
         self.calls.pop(call.uuid, None)
 
     def voicemail(self, call: LiveCall, action: Voicemail) -> None:
@@ -538,9 +613,157 @@ class Controller:
     def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> None:
         self.api(f"uuid_kill {uuid} {cause}")
 
+    # ------------------------------------------------------------------ bus: commands in, events out
+    def poll_commands(self) -> None:
+        if self.commands is None:
+            return
+        while True:
+            message = decode(self.commands.get_message(timeout=0))
+            if message is None:
+                return
+            self.handle_command(message)
+
+    def handle_command(self, message: dict) -> dict:
+        from switch.actions import HANDLERS
+
+        handler = HANDLERS.get(message.get("action", ""))
+        try:
+            if handler is None:
+                raise DomainError(f"未知操作 {message.get('action')}", field="action")
+            reply = {"ok": True, **handler(self, message)}
+        except DomainError as exc:
+            reply = {"ok": False, "status": exc.status, "detail": exc.detail, "field": exc.field}
+        except Exception as exc:  # report any failure to the waiting API request
+            log.exception("command failed", extra={"action": message.get("action")})
+            reply = {"ok": False, "status": 500, "detail": f"话务控制器执行失败：{exc}"}
+        if self.bus is not None and message.get("id"):
+            self.bus.reply(message["id"], reply)
+        return reply
+
+    def bus_publish(self, message: dict) -> None:
+        if self.bus is not None:
+            try:
+                self.bus.publish(EVENTS, message)
+            except Exception:  # the phone system must not stop for a bus hiccup
+                log.warning("bus publish failed", extra={"type": message.get("type")})
+
+    def publish(self, kind: str, call: LiveCall, **extra) -> None:
+        self.bus_publish(
+            {
+                "type": kind,
+                "call_uuid": call.uuid,
+                "caller": call.caller,
+                "called": call.called,
+                "agent_number": call.agent_number,
+                "skill_group": call.skill_group,
+                "tenant_id": call.tenant_id,
+                "at": now().isoformat(),
+                **extra,
+            }
+        )
+
+    def screen_pop(self, call: LiveCall) -> None:
+        """Caller number, the caller's past tickets, queue and IVR path for the agent's desktop."""
+        tickets: list[dict] = []
+        try:
+            from models.tickets import Ticket
+
+            with self.sessions() as db:
+                rows = db.scalars(
+                    select(Ticket)
+                    .where(Ticket.citizen_phone == call.caller)
+                    .order_by(Ticket.id.desc())
+                    .limit(5)
+                )
+                tickets = [{"number": t.number, "title": t.title, "state": t.state} for t in rows]
+        except Exception:  # a screen pop without history is better than none
+            log.warning("past tickets lookup failed", extra={"caller": call.caller})
+        self.publish("screen_pop", call, ivr_path=call.ivr_path, queue=call.skill_group, past_tickets=tickets)
+
+    @staticmethod
+    def clock() -> float:
+        return time.monotonic()
+
+    @staticmethod
+    def now() -> datetime:
+        return now()
+
+    # ------------------------------------------------------------------ transfers and conferences
+    def detach_agent_leg(self, call: LiveCall, *, keep_caller: bool = False) -> str | None:
+        """Let the current agent leg go without treating its hangup as the end of the conversation."""
+        leg = call.agent_leg
+        if leg:
+            self.agent_legs.pop(leg, None)
+            self.released_legs.add(leg)
+        if not keep_caller:
+            call.agent_leg = None
+        return leg
+
+    def release_agent(self, call: LiveCall) -> None:
+        if call.uuid in self.acd.calls:
+            self.apply_acd(self.acd.call_ended(call.uuid))
+        if call.held_since is not None:
+            call.hold_s += self.clock() - call.held_since
+            call.held_since = None
+        self.finish_recording(call)
+
+    def requeue(self, call: LiveCall, *, skill_group: str, agent_numbers: tuple[str, ...] = ()) -> None:
+        self.detach_agent_leg(call)
+        self.release_agent(call)
+        self.api(f"uuid_transfer {call.uuid} 'm:^:park' inline")
+        self.sendmsg(call.uuid, "playback", "local_stream://moh")
+        call.queued, call.skill_group = True, skill_group
+        self.apply_acd(
+            self.acd.enqueue(
+                call.uuid,
+                skill_group=skill_group,
+                tenant_id=call.tenant_id,
+                caller=call.caller,
+                called=call.called,
+                agent_numbers=agent_numbers,
+                entered_at=call.entered_at,
+            )
+        )
+
+    def transfer_out(self, call: LiveCall, number: str) -> None:
+        self.detach_agent_leg(call)
+        self.release_agent(call)
+        call.survey_done = True  # type: ignore[attr-defined]
+        self.api(
+            f"uuid_transfer {call.uuid} 'm:^:set:hangup_after_bridge=true^bridge:sofia/gateway/trunk/{number}' inline"
+        )
+
+    def originate_into_conference(
+        self, extension: str | None, room: str, call: LiveCall, *, number: str = ""
+    ) -> str:
+        leg = str(uuidlib.uuid4())
+        dial = f"user/{extension}" if extension else f"sofia/gateway/trunk/{number}"
+        if extension:
+            agent = next((a for a in self.acd.agents.values() if a.extension == extension), None)
+            if agent is not None:
+                self.extra_legs[leg] = agent.agent_number
+        assert self.esl is not None
+        self.esl.send(
+            f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller}}}"
+            f"{dial} &conference({room}@default)"
+        )
+        return leg
+
     def tick(self) -> None:
         try:
             self.apply_acd(self.acd.tick())
+            self.ticks = getattr(self, "ticks", 0) + 1
+            if self.ticks % 5 == 0:
+                self.bus_publish(
+                    {
+                        "type": "queues",
+                        "at": now().isoformat(),
+                        "groups": [
+                            vars(g) if hasattr(g, "__dict__") else {f: getattr(g, f) for f in g.__slots__}
+                            for g in self.acd.snapshot()
+                        ],
+                    }
+                )
             with self.sessions() as db:
                 version = store.config_version(db)
                 if version != self.config_version:

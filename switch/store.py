@@ -2,7 +2,8 @@
 
 Two audiences:
 
-- the controller: `config_version`/`load_config` (reload when the version changes),
+- the controller: `config_version`/`load_config` (reload when the version changes; every change is
+  also announced on the bus channel `calls:config`, see `announce_config`),
   `agent_states` (rebuild the ACD after a restart), `record_agent_change`, `upsert_call`/`finish_call`
   (the CDR, upserted by call UUID at every milestone so a restart loses nothing),
   `log_blacklist_attempt`, `record_abandoned`/`record_missed`, `add_voicemail`,
@@ -93,7 +94,13 @@ def config_version(db: Session) -> int:
     return db.scalar(select(ConfigVersion.version).where(ConfigVersion.id == 1)) or 0
 
 
+CONFIG_CHANNEL = "calls:config"  # models.bus channel: {"type": "config_changed", "version": n}
+CONFIG_BUMPED = "calls.config_bumped"  # Session.info key: the version this transaction bumped to
+
+
 def bump_config_version(db: Session) -> int:
+    """Called by every configuration writer. The caller announces the new version after its commit
+    (`announce_config`); the API router does, through `Session.info[CONFIG_BUMPED]`."""
     row = db.get(ConfigVersion, 1)
     if row is None:
         row = ConfigVersion(id=1, version=1)
@@ -102,7 +109,19 @@ def bump_config_version(db: Session) -> int:
         row.version += 1
         row.changed_at = utcnow()
     db.flush()
+    db.info[CONFIG_BUMPED] = row.version
     return row.version
+
+
+def announce_config(settings: Any, version: int) -> None:
+    """Publish `config_changed` on the bus so controllers reload now instead of at their next poll.
+    Best effort: without Redis the controllers still see the version when they poll `config_version`."""
+    try:
+        from models.bus import Bus
+
+        Bus.from_settings(settings).publish(CONFIG_CHANNEL, {"type": "config_changed", "version": version})
+    except Exception as exc:  # Redis unreachable or not configured: polling covers it
+        log.warning("config change not announced", extra={"version": version, "error": str(exc)})
 
 
 # ====================================================================== load for routing

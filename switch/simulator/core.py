@@ -836,10 +836,8 @@ class FreeSwitch:
                 ch.variables["originate_disposition"] = result[5:].strip()
                 self.set_callstate(ch, "ACTIVE")
                 self._exec_complete(ch, "bridge", arg, app_uuid)
-                if (
-                    ch.variables.get("hangup_after_bridge") == "true"
-                    and ch.variables.get("continue_on_fail") != "true"
-                ):
+                ends = ch.variables.get("hangup_after_bridge") == "true" or getattr(ch, "inline_app", False)
+                if ends and ch.variables.get("continue_on_fail") != "true":
                     await self.hangup(ch.uuid, result[5:].strip() or "NORMAL_CLEARING", "send_bye")
                 else:
                     self._park(ch)
@@ -979,6 +977,7 @@ class FreeSwitch:
 
     def _start_originate_app(self, ch: Channel, app: str) -> None:
         m = re.match(r"^&(\w+)\((.*)\)$", app)
+        ch.inline_app = bool(m)  # type: ignore[attr-defined]  # no dialplan after it: the leg ends with the app
         if m:
             name, arg = m.group(1), m.group(2)
             if name == "park":
