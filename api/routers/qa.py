@@ -557,9 +557,12 @@ def acknowledge_alert(alert_id: int, db: DB, scope: Annotated[Scope, Watcher]):
 def stats(
     db: DB,
     scope: Annotated[Scope, Staff],
+    settings: Annotated[Settings, Depends(get_settings_dep)],
     group_by: Literal["agent", "team"] = "agent",
     period: Literal["day", "week", "month"] = "week",
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[dict]:
-    return service.stats(db, scope, group_by=group_by, period=period, since=since, until=until)
+    return service.stats(
+        db, scope, group_by=group_by, period=period, since=since, until=until, timezone=settings.timezone
+    )

@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, ParamSpec, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from assist.qa.defaults import DEFAULT_RULES, KINDS
 from assist.qa.engine import CHECKS, Call, RuleIn, ScoreResult, SegmentIn, score_call
 from models.db import utcnow
 from models.errors import Conflict, Invalid, NotFound, PermissionDenied
+from models.org import Tenant, User
 from models.qa import (
     AlertStatus,
     AppealStatus,
@@ -115,9 +117,32 @@ def _one_wins(fn: Callable[P, R]) -> Callable[P, R]:
 
 
 def ensure_default_rules(db: Session, tenant_id: int) -> None:
-    """A tenant without rules starts with the default set."""
+    """A tenant without rules starts with a copy of its nearest ancestor's rules, else the defaults."""
     if db.scalar(select(func.count()).select_from(QaRule).where(QaRule.tenant_id == tenant_id)):
         return
+    tenant = db.get(Tenant, tenant_id)
+    parent_id = tenant.parent_id if tenant else None
+    while parent_id is not None:
+        inherited = list(db.scalars(select(QaRule).where(QaRule.tenant_id == parent_id).order_by(QaRule.id)))
+        if inherited:
+            for r in inherited:
+                db.add(
+                    QaRule(
+                        tenant_id=tenant_id,
+                        code=r.code,
+                        name=r.name,
+                        kind=r.kind,
+                        params=r.params,
+                        deduction=r.deduction,
+                        weight=r.weight,
+                        max_deduction=r.max_deduction,
+                        enabled=r.enabled,
+                    )
+                )
+            db.flush()
+            return
+        parent = db.get(Tenant, parent_id)
+        parent_id = parent.parent_id if parent else None
     for code, name, kind, deduction, max_deduction, params in DEFAULT_RULES:
         db.add(
             QaRule(
@@ -594,8 +619,8 @@ def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def _bucket(when: datetime, period: str) -> str:
-    day = when.date()
+def _bucket(when: datetime, period: str, tz: ZoneInfo) -> str:
+    day = when.astimezone(tz).date()  # the centre's calendar day, not UTC's
     if period == "day":
         return day.isoformat()
     if period == "week":
@@ -612,6 +637,7 @@ def stats(
     period: str = "week",
     since: datetime | None = None,
     until: datetime | None = None,
+    timezone: str = "Asia/Shanghai",
 ) -> list[dict]:
     """Per agent (or team) and period: calls scored, average/min score, reviewed, appeals, top deductions."""
     if group_by not in ("agent", "team"):
@@ -640,10 +666,14 @@ def stats(
         )
         for score_id, rule_name in rows:
             deductions[score_id][rule_name] += 1
+    tz = ZoneInfo(timezone)
+    names = dict(
+        db.execute(select(User.id, User.full_name).where(User.id.in_({s.agent_id for s in scores}))).all()
+    )
     groups: dict[tuple, list[QaScore]] = defaultdict(list)
     for s in scores:
         key = s.agent_id if group_by == "agent" else (s.team or "未分组")
-        groups[(key, _bucket(s.call_started_at, period))].append(s)
+        groups[(key, _bucket(s.call_started_at, period, tz))].append(s)
     out = []
     for (key, bucket), items in sorted(groups.items(), key=lambda kv: (kv[0][1], str(kv[0][0]))):
         rules: Counter = Counter()
@@ -652,6 +682,7 @@ def stats(
         out.append(
             {
                 group_by: key,
+                **({"name": names.get(key)} if group_by == "agent" else {}),
                 "period": bucket,
                 "calls": len(items),
                 "average_score": round(sum(s.score for s in items) / len(items), 2),

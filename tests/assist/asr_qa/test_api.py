@@ -263,6 +263,11 @@ def test_stats_per_agent_and_team(client, auth, db):
     # an agent sees only their own figures
     mine = client.get("/api/qa/stats", params=params, headers=auth("agent03")).json()
     assert {r["agent"] for r in mine} == {a3}
+    # days are the centre's days: Sunday 17:00 UTC is Monday 01:00 in Nanning
+    scored_call(db, GOOD, agent="agent08", started=datetime(2026, 3, 8, 17, 0, tzinfo=UTC))
+    rows = client.get("/api/qa/stats", params={**params, "period": "day"}, headers=qa).json()
+    [late] = [r for r in rows if r["agent"] == user(db, "agent08").id]
+    assert late["period"] == "2026-03-09" and late["name"] == user(db, "agent08").full_name
     bad = client.get(
         "/api/qa/stats", params={"since": "2026-04-01T00:00:00Z", "until": "2026-03-01T00:00:00Z"}, headers=qa
     )
@@ -314,3 +319,28 @@ def test_rescore_after_a_rule_change(client, auth, db):
         )
     finally:
         client.patch(f"/api/qa/rules/{greeting['id']}", json={"deduction": 5, "max_deduction": 5}, headers=qa)
+
+
+def test_workstation_inherits_the_centre_rules(db):
+    from sqlalchemy import select
+
+    from models.org import Tenant
+    from models.qa import QaRule
+
+    centre = db.scalar(select(Tenant).where(Tenant.parent_id.is_(None)))
+    district = db.scalar(select(Tenant).where(Tenant.parent_id == centre.id, Tenant.name.like("%邕宁%")))
+    assert district is not None
+    service.create_rule(
+        db,
+        tenant_id=centre.id,
+        code="inherit_t",
+        name="推诿",
+        kind="keywords",
+        params={"words": ["找别人去"]},
+        deduction=4,
+    )
+    db.flush()
+    codes = {r.code for r in service.list_rules(db, district.id)}
+    assert "inherit_t" in codes and "greeting" in codes
+    db.rollback()
+    assert db.scalar(select(QaRule).where(QaRule.code == "inherit_t")) is None
