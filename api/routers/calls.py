@@ -33,13 +33,17 @@ Viewer = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.workst
 Listener = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.qa_reviewer)]
 
 
-def _commit(db: Session) -> None:
-    """Commit; a unique-constraint race (two identical creates at once) becomes a 409."""
+def _commit(db: Session, request: Request) -> None:
+    """Commit; a unique-constraint race (two identical creates at once) becomes a 409. A configuration
+    change is announced on the bus (`calls:config`) so controllers and admin pages reload at once."""
+    version = db.info.pop(store.CONFIG_BUMPED, None)
     try:
         db.commit()
     except IntegrityError:
         db.rollback()
         raise Conflict("数据已被并发修改或已存在，请刷新后重试") from None
+    if version is not None:
+        store.announce_config(request.app.state.settings, version)
 
 
 def _page(items: list[Any], total: int, paging: Any) -> dict[str, Any]:
@@ -110,9 +114,9 @@ def list_skill_groups(db: DB, scope: Staff, tenant_id: int | None = None) -> obj
 
 
 @router.post("/skill-groups", response_model=SkillGroupOut, status_code=201, summary="新建技能组")
-def create_skill_group(body: SkillGroupIn, db: DB, scope: Admin) -> object:
+def create_skill_group(body: SkillGroupIn, db: DB, request: Request, scope: Admin) -> object:
     group = store.create_skill_group(db, scope, **body.model_dump())
-    _commit(db)
+    _commit(db, request)
     return group
 
 
@@ -127,9 +131,9 @@ def get_skill_group(group_id: int, db: DB, scope: Staff) -> object:
 
 
 @router.patch("/skill-groups/{group_id}", response_model=SkillGroupOut, summary="修改技能组")
-def patch_skill_group(group_id: int, body: SkillGroupPatch, db: DB, scope: Admin) -> object:
+def patch_skill_group(group_id: int, body: SkillGroupPatch, db: DB, request: Request, scope: Admin) -> object:
     group = store.update_skill_group(db, scope, group_id, **body.model_dump(exclude_unset=True))
-    _commit(db)
+    _commit(db, request)
     return group
 
 
@@ -143,16 +147,16 @@ class MemberIn(BaseModel):
     response_model=list[MemberOut],
     summary="设置技能组成员及技能等级（整体替换）",
 )
-def put_members(group_id: int, body: list[MemberIn], db: DB, scope: Admin) -> object:
+def put_members(group_id: int, body: list[MemberIn], db: DB, request: Request, scope: Admin) -> object:
     rows = store.set_group_members(db, scope, group_id, [(m.user_id, m.level) for m in body])
-    _commit(db)
+    _commit(db, request)
     return [MemberOut(user_id=r.user_id, level=r.level) for r in rows]
 
 
 @router.delete("/skill-groups/{group_id}", status_code=204, summary="删除技能组")
-def delete_skill_group(group_id: int, db: DB, scope: Admin) -> Response:
+def delete_skill_group(group_id: int, db: DB, request: Request, scope: Admin) -> Response:
     store.delete_skill_group(db, scope, group_id)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -255,12 +259,12 @@ def get_agent(user_id: int, db: DB, scope: Staff) -> object:
 
 
 @router.put("/agents/{user_id}", response_model=AgentOut, summary="设置工号、分机和技能（技能整体替换）")
-def put_agent(user_id: int, body: AgentIn, db: DB, scope: Admin) -> object:
+def put_agent(user_id: int, body: AgentIn, db: DB, request: Request, scope: Admin) -> object:
     skills = [(s.skill_group_id, s.level) for s in body.skills] if body.skills is not None else None
     view = store.update_agent(
         db, scope, user_id, agent_number=body.agent_number, extension=body.extension, skills=skills
     )
-    _commit(db)
+    _commit(db, request)
     return _agent_out(view)
 
 
@@ -307,9 +311,9 @@ def list_menus(db: DB, scope: Staff, tenant_id: int | None = None) -> object:
 
 
 @router.post("/ivr-menus", response_model=MenuOut, status_code=201, summary="新建语音导航菜单（校验后保存）")
-def create_menu(body: MenuIn, db: DB, scope: Admin) -> object:
+def create_menu(body: MenuIn, db: DB, request: Request, scope: Admin) -> object:
     menu = store.create_menu(db, scope, tenant_id=body.tenant_id, name=body.name, tree=body.tree)
-    _commit(db)
+    _commit(db, request)
     return menu
 
 
@@ -326,16 +330,16 @@ def get_menu(menu_id: int, db: DB, scope: Staff) -> object:
 
 
 @router.put("/ivr-menus/{menu_id}", response_model=MenuOut, summary="修改菜单（立即生效，无需重启）")
-def put_menu(menu_id: int, body: MenuPut, db: DB, scope: Admin) -> object:
+def put_menu(menu_id: int, body: MenuPut, db: DB, request: Request, scope: Admin) -> object:
     menu = store.update_menu(db, scope, menu_id, name=body.name, tree=body.tree, revision=body.revision)
-    _commit(db)
+    _commit(db, request)
     return menu
 
 
 @router.delete("/ivr-menus/{menu_id}", status_code=204, summary="删除菜单")
-def delete_menu(menu_id: int, db: DB, scope: Admin) -> Response:
+def delete_menu(menu_id: int, db: DB, request: Request, scope: Admin) -> Response:
     store.delete_menu(db, scope, menu_id)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -392,10 +396,10 @@ def get_settings(tenant_id: int, db: DB, scope: Staff) -> object:
 
 
 @router.put("/call-settings/{tenant_id}", response_model=SettingsOut, summary="修改租户话务设置")
-def put_settings(tenant_id: int, body: SettingsIn, db: DB, scope: Admin) -> object:
+def put_settings(tenant_id: int, body: SettingsIn, db: DB, request: Request, scope: Admin) -> object:
     data = body.model_dump()
     s = store.put_settings(db, scope, tenant_id, **data)
-    _commit(db)
+    _commit(db, request)
     return s
 
 
@@ -405,16 +409,16 @@ def list_holidays(db: DB, scope: Staff, tenant_id: int, year: int | None = None)
 
 
 @router.post("/holidays", response_model=HolidayOut, status_code=201, summary="新增节假日或调休上班日")
-def add_holiday(body: HolidayIn, db: DB, scope: Admin) -> object:
+def add_holiday(body: HolidayIn, db: DB, request: Request, scope: Admin) -> object:
     h = store.add_holiday(db, scope, **body.model_dump())
-    _commit(db)
+    _commit(db, request)
     return h
 
 
 @router.delete("/holidays/{holiday_id}", status_code=204, summary="删除节假日")
-def delete_holiday(holiday_id: int, db: DB, scope: Admin) -> Response:
+def delete_holiday(holiday_id: int, db: DB, request: Request, scope: Admin) -> Response:
     store.delete_holiday(db, scope, holiday_id)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -536,25 +540,25 @@ def list_blacklist_attempts(db: DB, scope: Staff, paging: Paging, entry_id: int 
 
 
 @router.post("/blacklist", response_model=BlacklistOut, status_code=201, summary="加入黑名单")
-def add_blacklist(body: BlacklistIn, db: DB, scope: Admin) -> object:
+def add_blacklist(body: BlacklistIn, db: DB, request: Request, scope: Admin) -> object:
     entry = store.add_blacklist(db, scope, **body.model_dump())
-    _commit(db)
+    _commit(db, request)
     return entry
 
 
 @router.patch(
     "/blacklist/{entry_id}", response_model=BlacklistOut, summary="修改黑名单（原因、有效期、停用）"
 )
-def patch_blacklist(entry_id: int, body: BlacklistPatch, db: DB, scope: Admin) -> object:
+def patch_blacklist(entry_id: int, body: BlacklistPatch, db: DB, request: Request, scope: Admin) -> object:
     entry = store.update_blacklist(db, scope, entry_id, **body.model_dump(exclude_unset=True))
-    _commit(db)
+    _commit(db, request)
     return entry
 
 
 @router.delete("/blacklist/{entry_id}", status_code=204, summary="移出黑名单")
-def delete_blacklist(entry_id: int, db: DB, scope: Admin) -> Response:
+def delete_blacklist(entry_id: int, db: DB, request: Request, scope: Admin) -> Response:
     store.delete_blacklist(db, scope, entry_id)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -605,24 +609,24 @@ def list_special_seats(db: DB, scope: Staff) -> object:
 
 
 @router.post("/special-seats", response_model=SeatOut, status_code=201, summary="新建专席规则")
-def create_special_seat(body: SeatIn, db: DB, scope: Admin) -> object:
+def create_special_seat(body: SeatIn, db: DB, request: Request, scope: Admin) -> object:
     data = body.model_dump()
     rule = store.create_special_seat(db, scope, tenant_id=data.pop("tenant_id"), **data)
-    _commit(db)
+    _commit(db, request)
     return rule
 
 
 @router.patch("/special-seats/{rule_id}", response_model=SeatOut, summary="修改专席规则")
-def patch_special_seat(rule_id: int, body: SeatPatch, db: DB, scope: Admin) -> object:
+def patch_special_seat(rule_id: int, body: SeatPatch, db: DB, request: Request, scope: Admin) -> object:
     rule = store.update_special_seat(db, scope, rule_id, **body.model_dump(exclude_unset=True))
-    _commit(db)
+    _commit(db, request)
     return rule
 
 
 @router.delete("/special-seats/{rule_id}", status_code=204, summary="删除专席规则")
-def delete_special_seat(rule_id: int, db: DB, scope: Admin) -> Response:
+def delete_special_seat(rule_id: int, db: DB, request: Request, scope: Admin) -> Response:
     store.delete_special_seat(db, scope, rule_id)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -772,7 +776,7 @@ def play_recording(recording_id: int, request: Request, db: DB, scope: Listener)
     rng = request.headers.get("range", "")
     if not rng or rng.replace(" ", "").startswith("bytes=0-"):
         rec = store.open_recording(db, scope, recording_id, action="play")  # logged once per playback
-        _commit(db)
+        _commit(db, request)
     else:
         rec = store.get_recording(db, scope, recording_id)
         if not Path(rec.path).is_file():
@@ -781,9 +785,9 @@ def play_recording(recording_id: int, request: Request, db: DB, scope: Listener)
 
 
 @router.get("/recordings/{recording_id}/download", summary="下载录音", response_class=FileResponse)
-def download_recording(recording_id: int, db: DB, scope: Listener) -> FileResponse:
+def download_recording(recording_id: int, db: DB, request: Request, scope: Listener) -> FileResponse:
     rec = store.open_recording(db, scope, recording_id, action="download")
-    _commit(db)
+    _commit(db, request)
     return _audio(rec.path, download=True)
 
 
@@ -793,11 +797,12 @@ def download_recording(recording_id: int, db: DB, scope: Listener) -> FileRespon
 def delete_recording(
     recording_id: int,
     db: DB,
+    request: Request,
     scope: Admin,
     reason: Annotated[str, Query(min_length=2, max_length=255, description="删除原因")],
 ) -> Response:
     store.delete_recording(db, scope, recording_id, reason=reason)
-    _commit(db)
+    _commit(db, request)
     return Response(status_code=204)
 
 
@@ -867,9 +872,9 @@ def play_voicemail(voicemail_id: int, db: DB, scope: Viewer) -> FileResponse:
 
 
 @router.post("/voicemails/{voicemail_id}/handle", response_model=VoicemailOut, summary="标记留言已处理")
-def handle_voicemail(voicemail_id: int, body: HandleIn, db: DB, scope: Viewer) -> object:
+def handle_voicemail(voicemail_id: int, body: HandleIn, db: DB, request: Request, scope: Viewer) -> object:
     vm = store.handle_voicemail(db, scope, voicemail_id, note=body.note)
-    _commit(db)
+    _commit(db, request)
     return vm
 
 
@@ -897,7 +902,7 @@ def list_missed_calls(
 
 
 @router.post("/missed-calls/{missed_id}/callback", response_model=MissedOut, summary="标记已回拨 / 无需回拨")
-def mark_called_back(missed_id: int, body: CallbackIn, db: DB, scope: Viewer) -> object:
+def mark_called_back(missed_id: int, body: CallbackIn, db: DB, request: Request, scope: Viewer) -> object:
     row = store.mark_called_back(db, scope, missed_id, status=body.status)
-    _commit(db)
+    _commit(db, request)
     return row

@@ -550,3 +550,27 @@ def test_route_preview(client, auth, ids):
         422,
         "at",
     )
+
+
+def test_config_change_is_announced_on_the_bus(client, auth, app, ids, unique):
+    import json
+    import time
+
+    from models.bus import Bus
+
+    bus = Bus.from_settings(app.state.settings)
+    sub = bus.subscribe(store.CONFIG_CHANNEL)
+    time.sleep(0.1)
+    body = {"tenant_id": ids["NN"], "day": "2027-01-01", "name": f"元旦{unique}"[:50], "kind": "holiday"}
+    r = client.post("/api/holidays", json=body, headers=auth("admin"))
+    assert r.status_code == 201, r.text
+    deadline = time.time() + 5
+    got = []
+    while time.time() < deadline:
+        msg = sub.get_message(timeout=0.5)
+        if msg and msg.get("type") == "message":
+            got.append(json.loads(msg["data"]))
+            if got[-1]["version"] == version(client, auth):
+                break
+    sub.close()
+    assert got and got[-1] == {"type": "config_changed", "version": version(client, auth)}
