@@ -113,7 +113,9 @@ class MatchOn(StrEnum):
 @dataclass(frozen=True, slots=True)
 class SpecialSeatRule:
     """专席: calls whose calling/called number matches `pattern` go to `skill_group` (optionally only to
-    `agent_numbers`) with `priority`. Lower `order` is tried first."""
+    `agent_numbers`, who must hold that skill) with `priority`. Lower `order` is tried first.
+    With `bypass_ivr=False` the caller still goes through the tenant's menu and the rule only raises the
+    caller's priority (a VIP list without a dedicated seat)."""
 
     id: int
     tenant_id: int

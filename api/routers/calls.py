@@ -574,7 +574,7 @@ class SeatIn(BaseModel):
     priority: int = Field(default=5, ge=0, le=9)
     agent_numbers: list[str] = []
     order: int = Field(default=100, ge=0, le=10000)
-    bypass_ivr: bool = True
+    bypass_ivr: bool = Field(default=True, description="true：跳过语音导航直达专席；false：仅提高优先级")
 
 
 class SeatPatch(BaseModel):
