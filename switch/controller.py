@@ -47,6 +47,13 @@ def _var(value: str) -> str | None:
     return None if not value or value == "_undef_" or value.startswith("-ERR") else value
 
 
+def _aware(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; they are UTC."""
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -108,9 +115,20 @@ class Controller:
         with self.sessions() as db:
             self.config_version = store.config_version(db)
             self.acd = Acd(store.load_config(db), clock or SystemClock())
+            self.restore_agents(db)
         self.decision_ms: list[float] = []
         self.events_handled = 0
         self.running = True
+
+    def restore_agents(self, db: Session) -> None:
+        """After a restart: agents keep their recorded state; ringing ones go back to ready (the offer is gone)."""
+        for status in store.agent_states(db):
+            state = status.state
+            if state == "ringing":
+                state = "ready"
+            self.acd.restore_agent(status.agent_number, state=state, since=_aware(status.since),
+                                   reason=status.reason, idle_since=_aware(status.idle_since),
+                                   extension=status.extension, call_id=status.call_uuid)
 
     # ------------------------------------------------------------------ connection
     def connect(self) -> None:
@@ -197,6 +215,10 @@ class Controller:
                     call.agent_number, state="in_call", since=now(), call_id=uuid, extension=agent.extension
                 )
             log.info("adopted bridged call", extra={"uuid": uuid, "agent_leg": agent_leg})
+        for agent in list(self.acd.agents.values()):
+            if agent.state.value in ("in_call", "ringing") and agent.call_id not in self.acd.calls:
+                # its call ended while no controller was listening
+                self.acd.restore_agent(agent.agent_number, state="ready", since=now(), extension=agent.extension)
 
     def adopt_parked(self, uuid: str, row: dict[str, str]) -> None:
         with self.sessions() as db:

@@ -44,3 +44,71 @@ def simulate(
     first, _, last = extensions.partition("-")
     exts = [str(n) for n in range(int(first), int(last or first) + 1)]
     asyncio.run(_simulate(port or settings.esl_port, settings.esl_password, calls_per_minute, scale, exts))
+
+
+def _controller(settings, *, port: int | None = None):
+    from models.bus import Bus
+    from models.db import make_engine, make_sessionmaker
+    from switch.controller import Controller
+
+    bus = Bus.from_settings(settings) if settings.redis_url else None
+    record_dir = (settings.data_dir / "recordings").resolve()
+    record_dir.mkdir(parents=True, exist_ok=True)
+    return Controller(
+        host=settings.esl_host,
+        port=port or settings.esl_port,
+        password=settings.esl_password,
+        sessions=make_sessionmaker(make_engine(settings.resolved_database_url())),
+        record_dir=record_dir,
+        bus=bus,
+        callback_caller_id=settings.callback_caller_id,
+    )
+
+
+@app.command()
+def run() -> None:
+    """连接 FreeSWITCH（按设置中的 ESL 地址、端口、密码）并运行话务控制器。"""
+    from models.logging import configure_logging
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
+    ctrl = _controller(settings)
+    typer.echo(f"话务控制器连接 FreeSWITCH {settings.esl_host}:{settings.esl_port}")
+    ctrl.run()
+
+
+@app.command()
+def demo(
+    calls_per_minute: float = typer.Option(3.0, help="每分钟来电数"),
+    scale: float = typer.Option(1.0, help="模拟时间倍率"),
+) -> None:
+    """模拟器 + 控制器：内置演示话务（签入全部演示坐席，自动产生来电）。"""
+    import threading
+
+    from models.logging import configure_logging
+    from switch.simulator import EventSocketServer, FreeSwitch
+    from switch.simulator.clock import SimClock
+    from switch.simulator.traffic import TrafficProfile, generate, register_agents
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
+    fs = FreeSwitch(SimClock(scale), wav_seconds_cap=30)
+    server = EventSocketServer(fs, host="127.0.0.1", port=settings.esl_port, password=settings.esl_password)
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def simulator() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.start())
+        started.set()
+        loop.run_until_complete(generate(fs, TrafficProfile(calls_per_minute=calls_per_minute)))
+
+    threading.Thread(target=simulator, daemon=True, name="simulator").start()
+    started.wait(10)
+    ctrl = _controller(settings, port=server.port)
+    register_agents(fs, [a.extension for a in ctrl.acd.agents.values() if a.extension])
+    for agent in list(ctrl.acd.agents.values()):
+        if agent.extension and agent.state.value == "logged_out":
+            ctrl.apply_acd(ctrl.acd.login(agent.agent_number, extension=agent.extension, ready=True))
+    typer.echo(f"演示话务已启动：模拟器 ESL 127.0.0.1:{server.port}，{len(ctrl.acd.agents)} 名坐席已签入")
+    ctrl.run()

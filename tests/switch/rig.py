@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import gevent
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from models.bus import Bus
-from models.calls import Call
+from models.calls import AgentStatus, Call
 from models.db import make_engine, make_sessionmaker
 from switch.controller import Controller
 from switch.simulator import CallerScript, EventSocketServer, FreeSwitch
@@ -91,6 +91,9 @@ class Rig:
         for ext in ("8100", "8101"):  # supervisors' phones
             register_agents(self.sim.fs, [ext])
         self.sessions = make_sessionmaker(make_engine(db_url))
+        with self.sessions() as db:  # each test starts with every agent logged out
+            db.execute(delete(AgentStatus))
+            db.commit()
         self.tmp = tmp
         self.namespace = f"t{uuidlib.uuid4().hex[:8]}"
         self.bus = Bus(REDIS_URL, self.namespace)

@@ -198,8 +198,11 @@ def test_controller_restart_mid_call_loses_no_cdr(rig: Rig) -> None:
     agent = rig.wait_connected(uuid)
     rig.stop_controller()
     gevent.sleep(0.5)
-    rig.ctrl = rig.start_controller()  # a new process would restore agents from agent_status
+    rig.ctrl = rig.start_controller()  # a new controller: agents from agent_status, calls from FreeSWITCH
     assert uuid in rig.ctrl.calls and rig.ctrl.calls[uuid].agent_number == agent
+    others = [a for a in rig.ctrl.acd.agents.values() if a.agent_number != agent]
+    assert all(a.state.value == "ready" for a in others)
+    assert rig.ctrl.acd.agents[agent].state.value == "in_call"
     call = rig.wait_cdr_closed(uuid, 60)
     assert call.disposition == "answered" and call.agent_number == agent and call.talk_s > 0
 
