@@ -48,7 +48,13 @@ def web_db(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def base_url(web_db, tmp_path_factory) -> Iterator[str]:
+def web_data_dir(tmp_path_factory) -> Path:
+    """The served app's data directory (recordings live under <data_dir>/recordings)."""
+    return tmp_path_factory.mktemp("webdata")
+
+
+@pytest.fixture(scope="session")
+def base_url(web_db, web_data_dir, tmp_path_factory) -> Iterator[str]:
     """The real application served by uvicorn (a separate process) on 127.0.0.1:<free port>."""
     if not (ROOT / "api" / "web" / "dist" / "index.html").is_file():
         pytest.fail("网页未构建：请先运行 scripts/setup.sh（npm ci && npm run build）")
@@ -57,7 +63,7 @@ def base_url(web_db, tmp_path_factory) -> Iterator[str]:
         **os.environ,
         "HOTLINE_DATABASE_URL": web_db,
         "HOTLINE_REDIS_URL": REDIS_TEST_URL,
-        "HOTLINE_DATA_DIR": str(tmp_path_factory.mktemp("webdata")),
+        "HOTLINE_DATA_DIR": str(web_data_dir),
         "HOTLINE_LOG_JSON": "false",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
