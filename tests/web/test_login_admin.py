@@ -46,7 +46,11 @@ def test_login_per_role_lands_on_start_page_with_role_menu(login, username):
     shot(page, f"start-{username}")
 
 
-def test_unit_handler_lands_on_mobile_inbox(login):
+def test_unit_handler_lands_on_mobile_inbox(new_page, login):
+    phone_login = new_page(PHONE)
+    phone_login.goto("/login")
+    expect(phone_login.locator("[data-test=login]")).to_be_in_viewport()
+    shot(phone_login, "mobile-login")
     page = login("police_handler", viewport=PHONE)
     expect(page).to_have_url(re.compile(r"/m$"))
     expect(page.locator(".m-tabs")).to_be_visible()

@@ -22,9 +22,16 @@ export async function available() {
 
 /** command('ready'), command('not-ready', {reason}), command('transfer', {target_type, target}) … */
 export async function command(action, body = {}, { agentNumber } = {}) {
-  const { base } = await resolve()
+  const { base, posts } = await resolve()
   if (!base) throw new Error('话务控制接口尚未上线')
-  const url = `${base}/${action}`.replace(/\{[a-z_]*agent[a-z_]*\}/, encodeURIComponent(agentNumber || body.agent_number || ''))
+  // the published path for this action, whichever word separator it uses; else a generic {action} route
+  const names = [action, action.replace(/-/g, '_'), action.replace(/_/g, '-')]
+  let path = names.map((n) => `${base}/${n}`).find((p) => posts.includes(p))
+  if (!path) {
+    const generic = posts.find((p) => p.startsWith(base + '/{') && p.endsWith('}') && p.slice(base.length + 1).split('/').length === 1)
+    path = generic ? generic.replace(/\{[^}]+\}$/, action.replace(/-/g, '_')) : `${base}/${action}`
+  }
+  const url = path.replace(/\{[a-z_]*agent[a-z_]*\}/, encodeURIComponent(agentNumber || body.agent_number || ''))
   return api.post(url, { ...body, agent_number: body.agent_number ?? agentNumber })
 }
 
