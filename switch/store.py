@@ -39,6 +39,7 @@ from models.calls import (
     BlacklistEntry,
     Call,
     CallbackStatus,
+    CallIdempotency,
     CallSettings,
     ConfigVersion,
     Disposition,
@@ -586,6 +587,26 @@ def ticket_progress_prompt(db: Session, digits: str, *, caller: str) -> str:
     return text
 
 
+def remembered(db: Session, scope: Scope, key: str | None, kind: str) -> int | None:
+    """The object a create with this `Idempotency-Key` made before (None: first time or no key)."""
+    if not key:
+        return None
+    row = db.scalar(
+        select(CallIdempotency).where(CallIdempotency.user_id == scope.user_id, CallIdempotency.key == key)
+    )
+    if row is None:
+        return None
+    if row.kind != kind:
+        raise Conflict("该 Idempotency-Key 已用于其他类型的请求", field="Idempotency-Key")
+    return row.object_id
+
+
+def remember(db: Session, scope: Scope, key: str | None, kind: str, object_id: int) -> None:
+    if key:
+        db.add(CallIdempotency(user_id=scope.user_id, key=key, kind=kind, object_id=object_id))
+        db.flush()
+
+
 # ====================================================================== scope helpers
 
 
@@ -1113,8 +1134,12 @@ def add_holiday(
     return h
 
 
+def get_holiday(db: Session, scope: Scope, holiday_id: int) -> Holiday:
+    return _get(db, Holiday, scope, holiday_id, "节假日")
+
+
 def delete_holiday(db: Session, scope: Scope, holiday_id: int) -> None:
-    db.delete(_get(db, Holiday, scope, holiday_id, "节假日"))
+    db.delete(get_holiday(db, scope, holiday_id))
     db.flush()
     bump_config_version(db)
 
@@ -1166,8 +1191,12 @@ def add_blacklist(
     return entry
 
 
+def get_blacklist_entry(db: Session, scope: Scope, entry_id: int) -> BlacklistEntry:
+    return _get(db, BlacklistEntry, scope, entry_id, "黑名单")
+
+
 def update_blacklist(db: Session, scope: Scope, entry_id: int, **fields: Any) -> BlacklistEntry:
-    entry = _get(db, BlacklistEntry, scope, entry_id, "黑名单")
+    entry = get_blacklist_entry(db, scope, entry_id)
     for key, value in fields.items():
         if key not in ("reason", "expires_at", "active"):
             raise Invalid("不可修改的字段", field=key)
@@ -1178,7 +1207,7 @@ def update_blacklist(db: Session, scope: Scope, entry_id: int, **fields: Any) ->
 
 
 def delete_blacklist(db: Session, scope: Scope, entry_id: int) -> None:
-    db.delete(_get(db, BlacklistEntry, scope, entry_id, "黑名单"))
+    db.delete(get_blacklist_entry(db, scope, entry_id))
     db.flush()
     bump_config_version(db)
 
@@ -1244,8 +1273,12 @@ def create_special_seat(db: Session, scope: Scope, *, tenant_id: int, **fields: 
     return rule
 
 
+def get_special_seat(db: Session, scope: Scope, rule_id: int) -> SpecialSeatRule:
+    return _get(db, SpecialSeatRule, scope, rule_id, "专席规则")
+
+
 def update_special_seat(db: Session, scope: Scope, rule_id: int, **fields: Any) -> SpecialSeatRule:
-    rule = _get(db, SpecialSeatRule, scope, rule_id, "专席规则")
+    rule = get_special_seat(db, scope, rule_id)
     _check_seat(db, scope, rule.tenant_id, fields)
     for key, value in fields.items():
         if key not in SEAT_FIELDS:
@@ -1257,7 +1290,7 @@ def update_special_seat(db: Session, scope: Scope, rule_id: int, **fields: Any) 
 
 
 def delete_special_seat(db: Session, scope: Scope, rule_id: int) -> None:
-    db.delete(_get(db, SpecialSeatRule, scope, rule_id, "专席规则"))
+    db.delete(get_special_seat(db, scope, rule_id))
     db.flush()
     bump_config_version(db)
 

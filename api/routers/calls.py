@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.exc import IntegrityError
@@ -30,6 +30,9 @@ router = APIRouter(prefix="/api", tags=["话务"], responses=PROBLEM_RESPONSES)
 Admin = Annotated[Scope, require_roles(Role.admin)]
 Staff = Annotated[Scope, require_roles(Role.supervisor, Role.workstation, Role.qa_reviewer)]
 Viewer = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.workstation, Role.qa_reviewer)]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=64, description="重试同一创建请求时返回首次结果")
+]
 Listener = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.qa_reviewer)]
 
 
@@ -114,8 +117,13 @@ def list_skill_groups(db: DB, scope: Staff, tenant_id: int | None = None) -> obj
 
 
 @router.post("/skill-groups", response_model=SkillGroupOut, status_code=201, summary="新建技能组")
-def create_skill_group(body: SkillGroupIn, db: DB, request: Request, scope: Admin) -> object:
+def create_skill_group(
+    body: SkillGroupIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
+) -> object:
+    if (done := store.remembered(db, scope, idempotency_key, "skill_group")) is not None:
+        return store.get_skill_group(db, scope, done)
     group = store.create_skill_group(db, scope, **body.model_dump())
+    store.remember(db, scope, idempotency_key, "skill_group", group.id)
     _commit(db, request)
     return group
 
@@ -311,8 +319,13 @@ def list_menus(db: DB, scope: Staff, tenant_id: int | None = None) -> object:
 
 
 @router.post("/ivr-menus", response_model=MenuOut, status_code=201, summary="新建语音导航菜单（校验后保存）")
-def create_menu(body: MenuIn, db: DB, request: Request, scope: Admin) -> object:
+def create_menu(
+    body: MenuIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
+) -> object:
+    if (done := store.remembered(db, scope, idempotency_key, "ivr_menu")) is not None:
+        return store.get_menu(db, scope, done)
     menu = store.create_menu(db, scope, tenant_id=body.tenant_id, name=body.name, tree=body.tree)
+    store.remember(db, scope, idempotency_key, "ivr_menu", menu.id)
     _commit(db, request)
     return menu
 
@@ -409,8 +422,13 @@ def list_holidays(db: DB, scope: Staff, tenant_id: int, year: int | None = None)
 
 
 @router.post("/holidays", response_model=HolidayOut, status_code=201, summary="新增节假日或调休上班日")
-def add_holiday(body: HolidayIn, db: DB, request: Request, scope: Admin) -> object:
+def add_holiday(
+    body: HolidayIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
+) -> object:
+    if (done := store.remembered(db, scope, idempotency_key, "holiday")) is not None:
+        return store.get_holiday(db, scope, done)
     h = store.add_holiday(db, scope, **body.model_dump())
+    store.remember(db, scope, idempotency_key, "holiday", h.id)
     _commit(db, request)
     return h
 
@@ -540,8 +558,13 @@ def list_blacklist_attempts(db: DB, scope: Staff, paging: Paging, entry_id: int 
 
 
 @router.post("/blacklist", response_model=BlacklistOut, status_code=201, summary="加入黑名单")
-def add_blacklist(body: BlacklistIn, db: DB, request: Request, scope: Admin) -> object:
+def add_blacklist(
+    body: BlacklistIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
+) -> object:
+    if (done := store.remembered(db, scope, idempotency_key, "blacklist")) is not None:
+        return store.get_blacklist_entry(db, scope, done)
     entry = store.add_blacklist(db, scope, **body.model_dump())
+    store.remember(db, scope, idempotency_key, "blacklist", entry.id)
     _commit(db, request)
     return entry
 
@@ -609,9 +632,14 @@ def list_special_seats(db: DB, scope: Staff) -> object:
 
 
 @router.post("/special-seats", response_model=SeatOut, status_code=201, summary="新建专席规则")
-def create_special_seat(body: SeatIn, db: DB, request: Request, scope: Admin) -> object:
+def create_special_seat(
+    body: SeatIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
+) -> object:
+    if (done := store.remembered(db, scope, idempotency_key, "special_seat")) is not None:
+        return store.get_special_seat(db, scope, done)
     data = body.model_dump()
     rule = store.create_special_seat(db, scope, tenant_id=data.pop("tenant_id"), **data)
+    store.remember(db, scope, idempotency_key, "special_seat", rule.id)
     _commit(db, request)
     return rule
 

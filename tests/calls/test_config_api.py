@@ -574,3 +574,18 @@ def test_config_change_is_announced_on_the_bus(client, auth, app, ids, unique):
                 break
     sub.close()
     assert got and got[-1] == {"type": "config_changed", "version": version(client, auth)}
+
+
+def test_idempotency_key_on_creates(client, auth, ids, unique):
+    h = {**auth("admin"), "Idempotency-Key": f"k-{unique}"}
+    body = {"tenant_id": ids["NN"], "number": f"1{int(unique, 16) % 10**9:09d}", "reason": "重试"}
+    first = client.post("/api/blacklist", json=body, headers=h)
+    again = client.post("/api/blacklist", json=body, headers=h)
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    # without the key a repeat is a conflict; the same key for another kind of create is refused
+    problem(client.post("/api/blacklist", json=body, headers=auth("admin")), 409, "number")
+    group = {"tenant_id": ids["NN"], "code": f"i-{unique}", "name": "幂等"}
+    problem(client.post("/api/skill-groups", json=group, headers=h), 409, "Idempotency-Key")
+    other = {**auth("supervisor"), "Idempotency-Key": f"k-{unique}"}  # keys are per user
+    problem(client.post("/api/blacklist", json=body, headers=other), 403)
