@@ -343,10 +343,13 @@ class Acd:
         call_id: str | None = None,
     ) -> None:
         """After a controller restart: put an agent back as `switch.store.agent_states` recorded it (no event).
-        An agent restored `in_call` needs its call adopted (`adopt_connected`) so `call_ended` works."""
+        An agent restored `in_call` needs its call adopted (`adopt_connected`) so `call_ended` works; a
+        `ringing` agent comes back `ready` (the offer died with the old controller; the caller is re-queued)."""
         agent = self.agents.get(agent_number)
         if agent is None:
             return
+        if AgentState(state) is AgentState.ringing:
+            state, call_id = AgentState.ready, None
         if agent.state is AgentState.ready:
             self._unindex_ready(agent)
         agent.state, agent.since, agent.reason = AgentState(state), since, reason

@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi.responses import FileResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,6 +24,7 @@ from models.scope import Scope
 from routing.agents import STATE_LABELS, AgentState
 from routing.config import AcdStrategy, MatchOn
 from switch import store
+from switch.demo_data import CENTRE_MENU
 
 router = APIRouter(prefix="/api", tags=["话务"], responses=PROBLEM_RESPONSES)
 
@@ -287,9 +288,17 @@ def agent_state_log(
 
 
 class MenuIn(BaseModel):
+    """A menu tree: named nodes (`menu`: keys → targets; `input`: collect a number for self-service)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"tenant_id": 1, "name": "市中心主菜单", "tree": CENTRE_MENU}]}
+    )
+
     tenant_id: int
     name: str = Field(min_length=1, max_length=100)
-    tree: dict[str, Any]
+    tree: dict[str, Any] = Field(
+        description="菜单树，格式见 routing.ivr 模块说明；保存前校验，错误指出字段路径"
+    )
 
 
 class MenuPut(BaseModel):

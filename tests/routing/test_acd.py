@@ -254,7 +254,7 @@ def test_reload_keeps_states_and_applies_new_skills(acd, clock, config):
 
 
 def test_restore_after_restart(acd, clock):
-    acd.restore_agent("1001", state="ready", since=clock.now())
+    acd.restore_agent("1001", state="ringing", since=clock.now(), call_id="lost")  # offer died: ready
     acd.restore_agent("1002", state="in_call", since=clock.now(), call_id="old")
     acd.adopt_connected("old", agent_number="1002", skill_group="general")
     assert offers(acd.enqueue("c1", skill_group="general"))[0].agent_number == "1001"
