@@ -5,11 +5,13 @@ The web UI must be built (scripts/setup.sh does it); tests fail with a clear mes
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,13 +50,19 @@ def web_db(tmp_path_factory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def bus_namespace() -> str:
+    """The app, the controller and the tests share a bus namespace of their own on the test Redis."""
+    return f"web{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
 def web_data_dir(tmp_path_factory) -> Path:
     """The served app's data directory (recordings live under <data_dir>/recordings)."""
     return tmp_path_factory.mktemp("webdata")
 
 
 @pytest.fixture(scope="session")
-def base_url(web_db, web_data_dir, tmp_path_factory) -> Iterator[str]:
+def base_url(web_db, web_data_dir, bus_namespace, tmp_path_factory) -> Iterator[str]:
     """The real application served by uvicorn (a separate process) on 127.0.0.1:<free port>."""
     if not (ROOT / "api" / "web" / "dist" / "index.html").is_file():
         pytest.fail("网页未构建：请先运行 scripts/setup.sh（npm ci && npm run build）")
@@ -65,6 +73,7 @@ def base_url(web_db, web_data_dir, tmp_path_factory) -> Iterator[str]:
         "HOTLINE_REDIS_URL": REDIS_TEST_URL,
         "HOTLINE_DATA_DIR": str(web_data_dir),
         "HOTLINE_LOG_JSON": "false",
+        "HOTLINE_EXTRA": json.dumps({"bus_namespace": bus_namespace}),
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
     }
@@ -106,6 +115,53 @@ def base_url(web_db, web_data_dir, tmp_path_factory) -> Iterator[str]:
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def switchboard(base_url, web_db, web_data_dir, bus_namespace, tmp_path_factory):
+    """The FreeSWITCH simulator (in a thread of this process, so tests can place calls) and the real switch
+    controller (`hotline switch run`, its own process) on the app's database and bus."""
+    from switch.simulator.traffic import register_agents
+    from tests.switch.rig import SimThread
+
+    sim = SimThread(1.0)
+    register_agents(sim.fs, [str(8000 + i) for i in range(1, 13)] + ["8100"])
+    for endpoint in sim.fs.endpoints.values():
+        endpoint.ring_seconds = 6.0  # long enough for a person (or a test) to press 接听
+    env = {
+        **os.environ,
+        "HOTLINE_DATABASE_URL": web_db,
+        "HOTLINE_REDIS_URL": REDIS_TEST_URL,
+        "HOTLINE_DATA_DIR": str(web_data_dir),
+        "HOTLINE_ESL_PORT": str(sim.server.port),
+        "HOTLINE_LOG_JSON": "false",
+        "HOTLINE_EXTRA": json.dumps({"bus_namespace": bus_namespace}),
+    }
+    log = (tmp_path_factory.mktemp("switchlog") / "controller.log").open("w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "switch", "run"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 30
+    while not any(conn for conn in getattr(sim.server, "connections", [None])):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    if proc.poll() is not None:
+        log.close()
+        pytest.fail(f"话务控制器未能启动，见 {log.name}")
+    yield sim
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+    sim.stop()
 
 
 @pytest.fixture(scope="session")

@@ -1,38 +1,26 @@
-// Agent and supervisor call-control commands (the controller carries them out; results come back over
-// the WebSocket). The route is read from /openapi.json so the desktop follows the API as published.
+// Agent and supervisor call-control commands: the controller carries them out; their effects come back
+// over the WebSocket (agent_state, screen_pop, call_connected, call_held, call_retrieved, call_ended, queues).
 import { api } from './http'
 
-let routes = null
-async function resolve() {
-  routes ||= fetch('/openapi.json')
-    .then((r) => r.json())
-    .then((spec) => {
-      const posts = Object.entries(spec.paths || {}).filter(([, ops]) => ops.post).map(([p]) => p)
-      // the agent's answer command: a POST path ending in /answer outside tickets and knowledge questions
-      const answer = posts.find((p) => /\/answer$/.test(p) && !/tickets|questions/.test(p))
-      return { base: answer ? answer.replace(/\/answer$/, '') : null, posts }
-    })
-    .catch(() => ({ base: null, posts: [] }))
-  return routes
-}
+const BASE = '/api/softphone'
+let published = null
 
+/** Whether the call-control API is deployed (it needs the switch controller and Redis behind it). */
 export async function available() {
-  return !!(await resolve()).base
+  published ||= fetch('/openapi.json')
+    .then((r) => r.json())
+    .then((spec) => !!spec.paths?.[`${BASE}/answer`])
+    .catch(() => false)
+  return published
 }
 
-/** command('ready'), command('not-ready', {reason}), command('transfer', {target_type, target}) … */
-export async function command(action, body = {}, { agentNumber } = {}) {
-  const { base, posts } = await resolve()
-  if (!base) throw new Error('话务控制接口尚未上线')
-  // the published path for this action, whichever word separator it uses; else a generic {action} route
-  const names = [action, action.replace(/-/g, '_'), action.replace(/_/g, '-')]
-  let path = names.map((n) => `${base}/${n}`).find((p) => posts.includes(p))
-  if (!path) {
-    const generic = posts.find((p) => p.startsWith(base + '/{') && p.endsWith('}') && p.slice(base.length + 1).split('/').length === 1)
-    path = generic ? generic.replace(/\{[^}]+\}$/, action.replace(/-/g, '_')) : `${base}/${action}`
-  }
-  const url = path.replace(/\{[a-z_]*agent[a-z_]*\}/, encodeURIComponent(agentNumber || body.agent_number || ''))
-  return api.post(url, { ...body, agent_number: body.agent_number ?? agentNumber })
+/**
+ * command('ready'), command('not-ready', {reason}), command('transfer', {target_type, target}),
+ * command('supervise', {agent_number, extension, mode}) … — the agent acts for themselves unless
+ * `agent_number` is given (supervisors).
+ */
+export function command(action, body = {}) {
+  return api.post(`${BASE}/${action}`, body)
 }
 
 export const NOT_READY_REASONS = ['小休', '用餐', '会议', '培训', '整理工单', '其他']

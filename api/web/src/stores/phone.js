@@ -54,7 +54,7 @@ export const usePhone = defineStore('phone', {
     async run(action, body = {}) {
       this.busy = true
       try {
-        return await command(action, body, { agentNumber: useAuth().me?.agent_number })
+        return await command(action, body)
       } finally {
         this.busy = false
       }
