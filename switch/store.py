@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from prometheus_client import Counter
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, joinedload
 
 from models.calls import (
@@ -1337,6 +1337,78 @@ def search_calls(
     if end is not None:
         stmt = stmt.where(Call.started_at < end)
     return _paged(db, stmt.order_by(Call.started_at.desc(), Call.id.desc()), page, size)
+
+
+SERVICE_LEVEL_S = 20  # 20秒接通率
+
+
+def call_stats(
+    db: Session,
+    scope: Scope,
+    *,
+    start: datetime,
+    end: datetime,
+    tenant_id: int | None = None,
+    skill_group_id: int | None = None,
+) -> dict[str, Any]:
+    """Call-centre figures over CDRs started in [start, end): offered (queued) calls, answered, abandoned,
+    service level (answered within 20 s of queueing ÷ offered), average wait / talk / hold / wrap-up,
+    satisfaction rating rate and average, and counts by disposition."""
+    if end <= start:
+        raise Invalid("结束时间应晚于开始时间", field="end")
+    conds = [Call.tenant_id.in_(scope.tenant_ids), Call.started_at >= start, Call.started_at < end]
+    if tenant_id is not None:
+        conds.append(Call.tenant_id == tenant_id)
+    if skill_group_id is not None:
+        conds.append(Call.skill_group_id == skill_group_id)
+    answered = Call.disposition == Disposition.answered
+    queued = Call.queue_entered_at.is_not(None)
+
+    def count(*where: Any) -> Any:
+        return func.count(case((and_(*where), 1)))
+
+    row = db.execute(
+        select(
+            count(queued),
+            count(queued, answered),
+            count(queued, Call.disposition == Disposition.abandoned),
+            count(queued, answered, Call.wait_s <= SERVICE_LEVEL_S),
+            func.avg(case((queued, Call.wait_s))),
+            func.avg(case((answered, Call.talk_s))),
+            func.avg(case((answered, Call.hold_s))),
+            func.avg(case((answered, Call.wrap_up_s))),
+            count(answered, Call.satisfaction.is_not(None)),
+            func.avg(case((answered, Call.satisfaction))),
+        ).where(*conds)
+    ).one()
+    offered, n_answered, abandoned, in_sl, wait, talk, hold, wrap, rated, rating = row
+    by_disposition = dict(
+        db.execute(select(Call.disposition, func.count()).where(*conds).group_by(Call.disposition)).all()
+    )
+
+    def ratio(a: int, b: int) -> float | None:
+        return round(a / b, 4) if b else None
+
+    def avg(v: Any) -> float | None:
+        return round(float(v), 1) if v is not None else None
+
+    return {
+        "calls": sum(by_disposition.values()),
+        "offered": offered,
+        "answered": n_answered,
+        "abandoned": abandoned,
+        "answer_rate": ratio(n_answered, offered),
+        "abandon_rate": ratio(abandoned, offered),
+        "service_level_20s": ratio(in_sl, offered),
+        "avg_wait_s": avg(wait),
+        "avg_talk_s": avg(talk),
+        "avg_hold_s": avg(hold),
+        "avg_wrap_up_s": avg(wrap),
+        "rated": rated,
+        "rating_rate": ratio(rated, n_answered),
+        "avg_satisfaction": round(float(rating), 2) if rating is not None else None,
+        "by_disposition": by_disposition,
+    }
 
 
 def get_call(db: Session, scope: Scope, call_id: int) -> Call:

@@ -739,6 +739,20 @@ def search_cdrs(
     return _page([_call_out(c) for c in items], total, paging)
 
 
+@router.get("/cdrs/stats", summary="话务指标：接通率、放弃率、20秒接通率、平均等待/通话时长、满意度参评率")
+def cdr_stats(
+    db: DB,
+    scope: Staff,
+    start: datetime,
+    end: datetime,
+    tenant_id: int | None = None,
+    skill_group_id: int | None = None,
+) -> dict[str, Any]:
+    return store.call_stats(
+        db, scope, start=start, end=end, tenant_id=tenant_id, skill_group_id=skill_group_id
+    )
+
+
 @router.get("/cdrs/{call_id}", response_model=CallOut, summary="通话记录详情")
 def get_cdr(call_id: int, db: DB, scope: Viewer) -> object:
     return _call_out(store.get_call(db, scope, call_id))

@@ -308,3 +308,44 @@ def test_concurrent_handling_exactly_one_wins(client, auth, db, ids, unique):
     assert codes == [200, 409, 409, 409, 409, 409]
     db.expire_all()
     assert db.get(type(vm), vm.id).status == "handled"
+
+
+def test_call_stats(client, auth, db, ids, unique):
+    base = datetime(2024, 1, 8, 1, 0, tzinfo=UTC)
+    # (wait, answered?, satisfaction): 3 answered (waits 5, 15, 40), 1 abandoned, 1 IVR hang-up (not offered)
+    rows = [(5, True, 5), (15, True, None), (40, True, 3), (30, False, None)]
+    for i, (wait, ok, rating) in enumerate(rows):
+        uuid = f"{unique}-s{i}"
+        start = base + timedelta(minutes=i)
+        queued = start + timedelta(seconds=10)
+        fields = dict(
+            tenant_id=ids["NN"],
+            caller="13800000000",
+            called="12345",
+            started_at=start,
+            queue_entered_at=queued,
+        )
+        if ok:
+            fields |= dict(
+                agent_answered_at=queued + timedelta(seconds=wait),
+                hold_s=10.0,
+                wrap_up_s=15.0,
+                satisfaction=rating,
+                agent_user_id=ids["agent01"],
+            )
+        store.upsert_call(db, uuid, skill_group="general", **fields)
+        store.finish_call(db, uuid, ended_at=queued + timedelta(seconds=wait + (100 if ok else 0)))
+    store.upsert_call(db, f"{unique}-ivr", tenant_id=ids["NN"], caller="1", called="12345", started_at=base)
+    store.finish_call(db, f"{unique}-ivr", ended_at=base + timedelta(seconds=20))
+    db.commit()
+    params = {"start": base.isoformat(), "end": (base + timedelta(hours=1)).isoformat()}
+    r = client.get("/api/cdrs/stats", params=params, headers=auth("supervisor"))
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert (s["calls"], s["offered"], s["answered"], s["abandoned"]) == (5, 4, 3, 1)
+    assert s["service_level_20s"] == 0.5 and s["answer_rate"] == 0.75 and s["abandon_rate"] == 0.25
+    assert s["avg_wait_s"] == 22.5 and s["avg_talk_s"] == 100.0 and s["avg_hold_s"] == 10.0
+    assert s["rated"] == 2 and s["rating_rate"] == 0.6667 and s["avg_satisfaction"] == 4.0
+    assert s["by_disposition"] == {"answered": 3, "abandoned": 1, "ivr_hangup": 1}
+    assert client.get("/api/cdrs/stats", params=params, headers=auth("qx_super")).json()["calls"] == 0
+    problem(client.get("/api/cdrs/stats", params=params, headers=auth("agent01")), 403)
