@@ -18,6 +18,7 @@ def score(
         Path | None, typer.Option(help="规则 JSON 文件（列表，字段同 /api/qa/rules）；默认用内置规则")
     ] = None,
     ticket: Annotated[str | None, typer.Option(help="工单内容，用于一致性检查")] = None,
+    tenant: Annotated[str | None, typer.Option(help="租户编码：用数据库中该租户的规则")] = None,
 ) -> None:
     """转写并按规则打分，输出 JSON：总分、每个扣分项（时间、说话人、原话）和预警。"""
     from assist.asr.config import get_asr_settings
@@ -46,6 +47,8 @@ def score(
             ]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise typer.BadParameter(f"规则文件无效：{exc}", param_hint="--rules") from exc
+    elif tenant is not None:
+        rule_list = _tenant_rules(tenant)
     else:
         rule_list = default_rules_for_engine()
     model = load_model(model_dir(settings.data_dir, asr.model_dir), threads=settings.whisper_threads)
@@ -68,3 +71,18 @@ def score(
         ],
     }
     typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+
+
+def _tenant_rules(code: str) -> list:
+    from sqlalchemy import select
+
+    from assist.qa.service import list_rules, rules_for_engine
+    from models.db import make_engine, make_sessionmaker, session_scope
+    from models.org import Tenant
+    from models.settings import get_settings
+
+    with session_scope(make_sessionmaker(make_engine(get_settings().resolved_database_url()))) as db:
+        found = db.scalar(select(Tenant).where(Tenant.code == code))
+        if found is None:
+            raise typer.BadParameter(f"租户 {code} 不存在", param_hint="--tenant")
+        return rules_for_engine(list_rules(db, found.id))

@@ -14,12 +14,13 @@ from tests.assist.asr_qa.conftest import AUDIO, CALLS, expected_time
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def hotline(*args: str, data_dir: Path) -> subprocess.CompletedProcess:
+def hotline(*args: str, data_dir: Path, **env_over: str) -> subprocess.CompletedProcess:
     env = {
         **os.environ,
         "HOTLINE_DATA_DIR": str(data_dir),
         "HF_HUB_OFFLINE": "1",
         "HOTLINE_LOG_JSON": "false",
+        **env_over,
     }
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
@@ -52,8 +53,17 @@ def test_evaluate_prints_cer_and_rtf_last(asr_data_dir, tmp_path):
     assert r.returncode != 0 and "path,transcript" in r.stderr
 
 
-def test_qa_score_prints_deductions_with_times(asr_data_dir):
-    r = hotline("qa", "score", str(AUDIO / "call_forbidden.wav"), data_dir=asr_data_dir)
+def test_qa_score_prints_deductions_with_times(asr_data_dir, pg_url):
+    # the centre's rules from the database (the demo loads the defaults)
+    r = hotline(
+        "qa",
+        "score",
+        str(AUDIO / "call_forbidden.wav"),
+        "--tenant",
+        "NN",
+        data_dir=asr_data_dir,
+        HOTLINE_DATABASE_URL=pg_url,
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     forbidden = [d for d in out["deductions"] if d["rule"] == "forbidden"]
