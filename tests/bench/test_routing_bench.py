@@ -193,3 +193,78 @@ def test_routing_decision_latency():
     assert results["pick_agent_268_ready"]["p99_ms"] < 20
     assert results["set_ready_pick_call_512_waiting"]["p99_ms"] < 20
     assert results["inbound_route"]["p99_ms"] < 20
+
+
+@pytest.mark.bench
+def test_store_write_latency(pg_url):
+    """What the controller pays per CDR milestone and per agent change on PostgreSQL (one commit each),
+    and for reloading the whole configuration."""
+    from datetime import UTC, datetime, timedelta
+
+    from models.db import make_engine, make_sessionmaker
+    from routing.acd import AgentChanged
+    from switch import store
+
+    engine = make_engine(pg_url)
+    factory = make_sessionmaker(engine)
+    results: dict[str, dict[str, float]] = {}
+    with factory() as db:
+        samples = []
+        for _ in range(30):
+            t0 = time.perf_counter()
+            store.load_config(db)
+            samples.append(time.perf_counter() - t0)
+        results["load_config_demo"] = figures(samples)
+
+        base = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+        milestones, finishes = [], []
+        for i in range(300):
+            uuid = f"bench-{i}"
+            steps = [
+                dict(caller=f"138{i:08d}", called="12345", tenant_id=1, started_at=base, answered_at=base),
+                dict(skill_group="general", queue_entered_at=base + timedelta(seconds=5), ivr_path="main:1"),
+                dict(ring_started_at=base + timedelta(seconds=9), agent_number="1001"),
+                dict(
+                    agent_answered_at=base + timedelta(seconds=12), queue_left_at=base + timedelta(seconds=12)
+                ),
+            ]
+            for fields in steps:
+                t0 = time.perf_counter()
+                store.upsert_call(db, uuid, **fields)
+                db.commit()
+                milestones.append(time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            store.finish_call(
+                db, uuid, ended_at=base + timedelta(seconds=200), hangup_cause="NORMAL_CLEARING"
+            )
+            db.commit()
+            finishes.append(time.perf_counter() - t0)
+        results["upsert_call_commit"] = figures(milestones)
+        results["finish_call_commit"] = figures(finishes)
+
+        acd = Acd(store.load_config(db), FakeClock())
+        changes = []
+        for n in ("1001", "1002", "1003"):
+            changes += [e.change for e in acd.login(n) if isinstance(e, AgentChanged)]
+        samples = []
+        for i in range(300):
+            n = ("1001", "1002", "1003")[i % 3]
+            events = acd.set_ready(n) if acd.agents[n].state != "ready" else acd.set_not_ready(n, "小休")
+            for e in events:
+                if isinstance(e, AgentChanged):
+                    t0 = time.perf_counter()
+                    store.record_agent_change(db, e.change)
+                    db.commit()
+                    samples.append(time.perf_counter() - t0)
+        results["record_agent_change_commit"] = figures(samples)
+    engine.dispose()
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "routing_store.json").write_text(
+        json.dumps({"backend": "postgresql", "results": results}, indent=2)
+    )
+    print("\ncall-centre store on PostgreSQL (one commit per write)")
+    for name, f in results.items():
+        print(
+            f"  {name:34s} n={f['n']:5d}  p50={f['p50_ms']:.3f} ms  p99={f['p99_ms']:.3f} ms  max={f['max_ms']:.3f} ms"
+        )
+    assert results["upsert_call_commit"]["p50_ms"] < 50
