@@ -61,6 +61,10 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
     expect(agent.locator("[data-test=agent-state]")).to_have_text("通话中", timeout=15_000)
     expect(state_1001).to_have_text("通话中")
     shot(boss, "supervisor-monitor-in-call")
+    agent.click("[data-test=phone-hold]")
+    expect(agent.locator("[data-test=agent-state]")).to_have_text("保持中")
+    agent.click("[data-test=phone-retrieve]")
+    expect(agent.locator("[data-test=agent-state]")).to_have_text("通话中")
 
     # the caller's number came with the call; the agent writes the appeal and cites the article
     form = agent.locator("[data-test=ticket-form]")

@@ -11,6 +11,7 @@ export const usePhone = defineStore('phone', {
     since: null,
     call: null, // {call_uuid, caller, called, skill_group, ivr_path, past_tickets, connected_at, held}
     wrapUpUntil: null,
+    wrapUpTotal: 30,
     busy: false,
     messages: [],
     transcript: [],
@@ -29,7 +30,10 @@ export const usePhone = defineStore('phone', {
         this.state = m.state
         this.reason = m.reason
         this.since = m.at ? new Date(m.at).getTime() : Date.now()
-        if (m.state === 'wrap_up') this.wrapUpUntil = m.until ? new Date(m.until).getTime() : Date.now() + (m.wrap_up_s || 30) * 1000
+        if (m.state === 'wrap_up') {
+          this.wrapUpTotal = m.wrap_up_s || 30
+          this.wrapUpUntil = m.until ? new Date(m.until).getTime() : Date.now() + this.wrapUpTotal * 1000
+        }
         if (m.state === 'ready' || m.state === 'logged_out') this.wrapUpUntil = null
       })
       on('screen_pop', (m) => {
