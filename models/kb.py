@@ -159,7 +159,9 @@ class YellowPage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), unique=True)
     keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
-    keywords_text: Mapped[str] = mapped_column(String(500), default="")  # for LIKE: JSON text escapes CJK
+    keywords_text: Mapped[str] = mapped_column(
+        String(500), default="", server_default=""
+    )  # LIKE: JSON escapes CJK
     contact_person: Mapped[str | None] = mapped_column(String(50))
     email: Mapped[str | None] = mapped_column(String(100))
     website: Mapped[str | None] = mapped_column(String(200))

@@ -155,6 +155,24 @@ class BM25Index:
                 out[d] = out.get(d, 0.0) + idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * dl / avgdl))
         return acc, out
 
+    def idf_mass(self, tokens: list[str]) -> float:
+        """Σ idf over the query's distinct known terms: what a document matching every term once, at
+        average length, scores. A score divided by it is the share of the query a document covers."""
+        if self._n == 0:
+            return 0.0
+        total = 0.0
+        ncols = self._main.shape[1]
+        for term in dict.fromkeys(tokens):
+            t = self.vocab.get(term, -1)
+            df = 0  # a term no document holds weighs as much as the rarest
+            if 0 <= t < ncols:
+                rows = self._main.indices[self._main.indptr[t] : self._main.indptr[t + 1]]
+                df += int(self._alive[rows].sum())
+            if t >= 0:
+                df += sum(1 for c in self._delta.values() if t in c)
+            total += float(np.log(1.0 + (self._n - df + 0.5) / (df + 0.5)))
+        return total
+
     def top(self, tokens: list[str], k: int, allowed: set[int] | None = None) -> list[tuple[int, float]]:
         """The k best (doc id, score) pairs with a positive score, optionally only among `allowed`."""
         acc, delta = self._accumulate(tokens)

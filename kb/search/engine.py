@@ -22,6 +22,11 @@ from kb.search.vectors import VectorIndex
 
 Mode = Literal["bm25", "vector", "hybrid"]
 RRF_K = 60
+# Reciprocal-rank fusion weights: on gov_qa_dev.csv vectors are the stronger list (see `hotline kb evaluate`).
+FUSION_WEIGHTS = {"bm25": 1.0, "vector": 1.0}
+# In hybrid mode a lexical match joins the fusion only if it covers this share of the query's IDF
+# mass: one shared generic word ("办理", "哪里") is noise that would outvote a good dense match.
+MIN_COVERAGE = 0.3
 SEARCH_SECONDS = Histogram("hotline_kb_search_seconds", "知识检索耗时", ["mode"])
 
 
@@ -84,11 +89,14 @@ class Hit:
     ranks: dict[str, int] = field(default_factory=dict)
 
 
-def rrf(rankings: Iterable[list[int]], k: int = RRF_K) -> dict[int, float]:
+def rrf(
+    rankings: Iterable[list[int]], k: int = RRF_K, weights: Iterable[float] | None = None
+) -> dict[int, float]:
     out: dict[int, float] = {}
-    for ranking in rankings:
+    rankings = list(rankings)
+    for ranking, w in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for r, doc in enumerate(ranking):
-            out[doc] = out.get(doc, 0.0) + 1.0 / (k + r + 1)
+            out[doc] = out.get(doc, 0.0) + w / (k + r + 1)
     return out
 
 
@@ -99,8 +107,15 @@ def doc_tokens(title: str, body: str, keywords: Iterable[str] = ()) -> list[str]
 
 
 class SearchEngine:
-    def __init__(self, embedder: Embedder | None) -> None:
+    def __init__(
+        self,
+        embedder: Embedder | None,
+        weights: dict[str, float] | None = None,
+        min_coverage: float | None = None,
+    ) -> None:
         self.embedder = embedder
+        self.weights = dict(weights or FUSION_WEIGHTS)
+        self.min_coverage = MIN_COVERAGE if min_coverage is None else min_coverage
         self.bm25 = BM25Index()
         self.vectors = VectorIndex(embedder.dim) if embedder is not None else None
         self.meta: dict[int, DocMeta] = {}
@@ -144,8 +159,15 @@ class SearchEngine:
     def _allowed(self, filters: Filters) -> set[int]:
         return {d for d, m in self.meta.items() if filters.accepts(m)}
 
-    def _bm25(self, query: str, n: int, allowed: set[int] | None) -> list[tuple[int, float]]:
-        return self.bm25.top(tokenize(query), n, allowed)
+    def _bm25(
+        self, query: str, n: int, allowed: set[int] | None, min_coverage: float = 0.0
+    ) -> list[tuple[int, float]]:
+        tokens = tokenize(query)
+        found = self.bm25.top(tokens, n, allowed)
+        if min_coverage > 0 and found:
+            floor = min_coverage * self.bm25.idf_mass(tokens)
+            found = [(d, s) for d, s in found if s >= floor]
+        return found
 
     def _vector(
         self, qvec: np.ndarray | None, n: int, allowed: set[int] | None
@@ -193,7 +215,11 @@ class SearchEngine:
         ok = (lambda d: d in allowed) if allowed is not None else (lambda d: filters.accepts(self.meta[d]))
         lex = [
             (d, s)
-            for d, s in (self._bm25(query, n, allowed) if mode != "vector" else [])
+            for d, s in (
+                self._bm25(query, n, allowed, self.min_coverage if mode == "hybrid" else 0.0)
+                if mode != "vector"
+                else []
+            )
             if d in self.meta and ok(d)
         ]
         vec = [
@@ -208,7 +234,10 @@ class SearchEngine:
         elif mode == "vector":
             order = [(d, s) for d, _c, s in vec]
         else:
-            fused = rrf([[d for d, _ in lex], [d for d, _, _ in vec]])
+            fused = rrf(
+                [[d for d, _ in lex], [d for d, _, _ in vec]],
+                weights=[self.weights["bm25"], self.weights["vector"]],
+            )
             order = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
         lex_rank = {d: i + 1 for i, (d, _) in enumerate(lex)}
         vec_rank = {d: i + 1 for i, (d, _, _) in enumerate(vec)}

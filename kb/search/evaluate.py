@@ -64,6 +64,10 @@ def evaluate(
     embedder: Embedder,
     embed: Callable[[list[str]], list[np.ndarray]],
     *,
+    embed_queries: Callable[[list[str]], np.ndarray] | None = None,
+    weights: dict[str, float] | None = None,
+    min_coverage: float | None = None,
+    modes: tuple[str, ...] = MODES,
     k: int = 10,
     progress: Callable[[str], None] = print,
 ) -> dict:
@@ -79,18 +83,18 @@ def evaluate(
     for ps in passages:
         per_doc.append(np.vstack(vecs[pos : pos + len(ps)]))
         pos += len(ps)
-    engine = SearchEngine(embedder)
+    engine = SearchEngine(embedder, weights, min_coverage)
     engine.bulk_load(
         [(i, doc_tokens("", d), DocMeta()) for i, d in enumerate(docs)],
         [(i, v) for i, v in enumerate(per_doc)],
     )
     t1 = time.perf_counter()
-    qvecs = embedder.embed_queries([q.question for q in qa])
+    qvecs = (embed_queries or embedder.embed_queries)([q.question for q in qa])
     t_query_embed = time.perf_counter() - t1
-    ranks: dict[str, list[int | None]] = {m: [] for m in MODES}
+    ranks: dict[str, list[int | None]] = {m: [] for m in modes}
     t2 = time.perf_counter()
     for q, g, qv in zip(qa, gold, qvecs, strict=True):
-        for m in MODES:
+        for m in modes:
             hits = engine.search(q.question, k=k, mode=m, qvec=qv)
             ids = [h.article_id for h in hits]
             ranks[m].append(ids.index(g) + 1 if g in ids else None)
@@ -100,7 +104,9 @@ def evaluate(
         "articles": len(docs),
         "passages": len(flat),
         "embedder": embedder.name,
-        **{m: metrics(ranks[m]) for m in MODES},
+        "fusion_weights": engine.weights,
+        "min_coverage": engine.min_coverage,
+        **{m: metrics(ranks[m]) for m in modes},
         "threshold": calibrate(engine, qa, gold, qvecs),
         "seconds": {
             "embed_passages": round(t_embed, 1),

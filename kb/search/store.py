@@ -78,3 +78,17 @@ def embed_passages(
             },
         )
     return [found[h] for h in hashes]
+
+
+def embed_queries_cached(db: Session, embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Query vectors, cached like passages (under "<embedder>:query"): for repeated evaluations."""
+    name = f"{embedder.name}:query"
+    hashes = [passage_hash(t) for t in texts]
+    found = cached_vectors(db, hashes, name)
+    todo = [i for i, h in enumerate(hashes) if h not in found]
+    if todo:
+        vecs = embedder.embed_queries([texts[i] for i in todo])
+        new = {hashes[i]: v for i, v in zip(todo, vecs, strict=True)}
+        save_vectors(db, new, name)
+        found.update(new)
+    return np.vstack([found[h] for h in hashes]) if texts else np.zeros((0, embedder.dim), np.float32)

@@ -12,6 +12,9 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+# One query at a time: OpenMP threads only add overhead (and fight other processes on a busy host).
+faiss.omp_set_num_threads(int(os.environ.get("HOTLINE_FAISS_THREADS", "1")))
+
 CHUNK_BITS = 10  # faiss id = article id << 10 | chunk number (≤ 1024 passages per article)
 
 

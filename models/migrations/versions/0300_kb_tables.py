@@ -104,7 +104,6 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("keywords", sa.JSON(), nullable=False),
-        sa.Column("keywords_text", sa.String(length=500), nullable=False),
         sa.Column("contact_person", sa.String(length=50), nullable=True),
         sa.Column("email", sa.String(length=100), nullable=True),
         sa.Column("website", sa.String(length=200), nullable=True),
