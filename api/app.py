@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import models  # noqa: F401  (registers every table)
 from api import metrics, problems
-from api.routers import assist, auth, calls, dispatch, kb, org, qa, reports, tickets, ws
+from api.routers import assist, auth, calls, dispatch, kb, org, qa, reports, softphone, tickets, ws
 from models.db import make_engine, make_sessionmaker
 from models.settings import Settings, get_settings
 
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     problems.install(app)
     metrics.install(app)
-    for module in (auth, org, tickets, calls, kb, assist, qa, dispatch, reports, ws):
+    for module in (auth, org, tickets, calls, kb, assist, qa, dispatch, reports, softphone, ws):
         app.include_router(module.router)
 
     @app.get("/api/health", tags=["认证"], summary="健康检查")

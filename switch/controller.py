@@ -126,9 +126,15 @@ class Controller:
             state = status.state
             if state == "ringing":
                 state = "ready"
-            self.acd.restore_agent(status.agent_number, state=state, since=_aware(status.since),
-                                   reason=status.reason, idle_since=_aware(status.idle_since),
-                                   extension=status.extension, call_id=status.call_uuid)
+            self.acd.restore_agent(
+                status.agent_number,
+                state=state,
+                since=_aware(status.since),
+                reason=status.reason,
+                idle_since=_aware(status.idle_since),
+                extension=status.extension,
+                call_id=status.call_uuid,
+            )
 
     # ------------------------------------------------------------------ connection
     def connect(self) -> None:
@@ -218,7 +224,9 @@ class Controller:
         for agent in list(self.acd.agents.values()):
             if agent.state.value in ("in_call", "ringing") and agent.call_id not in self.acd.calls:
                 # its call ended while no controller was listening
-                self.acd.restore_agent(agent.agent_number, state="ready", since=now(), extension=agent.extension)
+                self.acd.restore_agent(
+                    agent.agent_number, state="ready", since=now(), extension=agent.extension
+                )
 
     def adopt_parked(self, uuid: str, row: dict[str, str]) -> None:
         with self.sessions() as db:

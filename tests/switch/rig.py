@@ -84,7 +84,14 @@ def wait_until(pred, timeout: float = 30.0, what: str = "condition") -> None:
 
 class Rig:
     def __init__(
-        self, db_url: str, tmp: Path, *, clock=None, sim_scale: float = 4.0, ready: bool = True
+        self,
+        db_url: str,
+        tmp: Path,
+        *,
+        clock=None,
+        sim_scale: float = 4.0,
+        ready: bool = True,
+        namespace: str = "",
     ) -> None:
         self.sim = SimThread(sim_scale)
         register_agents(self.sim.fs, [str(8000 + i) for i in range(1, 13)])
@@ -95,7 +102,7 @@ class Rig:
             db.execute(delete(AgentStatus))
             db.commit()
         self.tmp = tmp
-        self.namespace = f"t{uuidlib.uuid4().hex[:8]}"
+        self.namespace = namespace or f"t{uuidlib.uuid4().hex[:8]}"
         self.bus = Bus(REDIS_URL, self.namespace)
         self.clock = clock
         self.events: list[dict] = []
