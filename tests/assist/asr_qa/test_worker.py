@@ -144,3 +144,52 @@ def test_urgent_transcription_overtakes_the_queue_on_redis():
         client = redis.Redis.from_url(REDIS_TEST_URL)
         for key in client.keys(f"{queue}*"):
             client.delete(key)
+
+
+def test_sweep_transcribes_a_recording_the_switch_finished(celery_worker, pg_url, tmp_path):
+    """The call-centre side only writes `recordings`; the periodic sweep does the rest."""
+    from datetime import timedelta
+
+    from models.calls import Call, Recording
+    from models.db import utcnow
+
+    recording_file = tmp_path / "finished.wav"
+    shutil.copy(AUDIO / "call_no_greeting.wav", recording_file)
+    engine = make_engine(pg_url)
+    with Session(engine) as db:
+        agent = db.scalar(select(User).where(User.username == "agent09"))
+        now = utcnow()
+        call = Call(
+            uuid=str(uuid.uuid4()),
+            tenant_id=agent.tenant_id,
+            caller="13900002222",
+            called="12345",
+            agent_user_id=agent.id,
+            started_at=now - timedelta(minutes=1),
+        )
+        db.add(call)
+        db.flush()
+        rec = Recording(
+            call_id=call.id,
+            call_uuid=call.uuid,
+            tenant_id=agent.tenant_id,
+            agent_user_id=agent.id,
+            path=str(recording_file),
+            started_at=now - timedelta(seconds=30),
+            ended_at=now,
+        )
+        db.add(rec)
+        db.commit()
+        recording_id = rec.id
+    summary = celery_worker.app.send_task("assist.asr.sweep").get(timeout=60)
+    assert summary["discovered"] >= 1
+    with Session(engine) as db:
+        transcript_id = db.scalar(select(Transcript.id).where(Transcript.recording_id == recording_id))
+    assert transcript_id is not None
+    t = _wait(engine, transcript_id, {TranscriptStatus.done, TranscriptStatus.failed})
+    assert t.status == TranscriptStatus.done, t.error
+    with Session(engine) as db:
+        score = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
+        assert [d.rule_code for d in score.deductions] == ["greeting"]
+        assert score.agent_id == t.agent_id and t.call_id is not None
+    engine.dispose()
