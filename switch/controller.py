@@ -221,12 +221,24 @@ class Controller:
                     call.agent_number, state="in_call", since=now(), call_id=uuid, extension=agent.extension
                 )
             log.info("adopted bridged call", extra={"uuid": uuid, "agent_leg": agent_leg})
+        self.close_orphans({row["uuid"] for row in rows} | {row.get("b_uuid", "") for row in rows})
         for agent in list(self.acd.agents.values()):
             if agent.state.value in ("in_call", "ringing") and agent.call_id not in self.acd.calls:
                 # its call ended while no controller was listening
                 self.acd.restore_agent(
                     agent.agent_number, state="ready", since=now(), extension=agent.extension
                 )
+
+    def close_orphans(self, live: set[str]) -> None:
+        """CDRs still open for calls FreeSWITCH no longer has (the switch restarted while we were away)."""
+        from models.calls import Disposition
+
+        with self.sessions() as db:
+            stale = db.scalars(select(Call.uuid).where(Call.disposition == Disposition.in_progress)).all()
+            for uuid in stale:
+                if uuid not in live and uuid not in self.calls:
+                    store.finish_call(db, uuid, ended_at=now(), hangup_cause="LOST_ON_RESTART")
+            db.commit()
 
     def adopt_parked(self, uuid: str, row: dict[str, str]) -> None:
         with self.sessions() as db:

@@ -66,15 +66,44 @@ def _controller(settings, *, port: int | None = None):
 
 
 @app.command()
-def run() -> None:
+def run(
+    login: str = typer.Option("", help="启动时签入并置闲的坐席，如 1001:8001,1002:8002（冒烟测试用）"),
+) -> None:
     """连接 FreeSWITCH（按设置中的 ESL 地址、端口、密码）并运行话务控制器。"""
     from models.logging import configure_logging
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
     ctrl = _controller(settings)
+    for item in filter(None, login.split(",")):
+        agent_number, _, extension = item.partition(":")
+        agent = ctrl.acd.agents.get(agent_number)
+        if agent is None:
+            raise typer.BadParameter(f"工号 {agent_number} 不存在", param_hint="--login")
+        if agent.state.value == "logged_out":
+            ctrl.apply_acd(ctrl.acd.login(agent_number, extension=extension or None, ready=True))
     typer.echo(f"话务控制器连接 FreeSWITCH {settings.esl_host}:{settings.esl_port}")
     ctrl.run()
+
+
+@app.command()
+def cdrs(last: int = typer.Option(10, help="显示最近几条")) -> None:
+    """打印最近的通话记录（CDR），冒烟测试用。"""
+    from sqlalchemy import select
+
+    from models.calls import Call
+    from models.db import make_engine, make_sessionmaker
+
+    settings = get_settings()
+    with make_sessionmaker(make_engine(settings.resolved_database_url()))() as db:
+        rows = list(db.scalars(select(Call).order_by(Call.id.desc()).limit(last)))
+    typer.echo("开始时间 | 主叫 | 被叫 | 结果 | 导航 | 坐席 | 等待s | 通话s | 满意度 | 挂机原因")
+    for c in reversed(rows):
+        typer.echo(
+            f"{c.started_at:%Y-%m-%d %H:%M:%S} | {c.caller} | {c.called} | {c.disposition} | {c.ivr_path or '-'} | "
+            f"{c.agent_number or '-'} | {c.wait_s if c.wait_s is not None else '-'} | "
+            f"{c.talk_s if c.talk_s is not None else '-'} | {c.satisfaction or '-'} | {c.hangup_cause or '-'}"
+        )
 
 
 @app.command()
