@@ -100,7 +100,7 @@ def transcribe(
             durations[path] = load_channels(path, asr.roles())[1]
         except UndecodableAudio as exc:
             typer.echo(f"{path}: 无法解码（{exc}）", err=True)
-    total = sum(durations.values()) * 2  # both channels are transcribed
+    total = sum(durations.values())
     failed = len(files) - len(durations)
     with tqdm(total=round(total, 1), desc="转写", unit="秒音频") as bar:
         for path in durations:

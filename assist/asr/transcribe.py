@@ -134,7 +134,7 @@ def transcribe_call(
     settings: AsrSettings,
     progress: Callable[[float], None] | None = None,
 ) -> Transcription:
-    """Both channels, merged in time order. `progress` gets seconds of audio done (per channel pass)."""
+    """Both channels, merged in time order. `progress` gets the call seconds done after each channel pass."""
     started = time.perf_counter()
     arrays, duration = load_channels(path, settings.roles())
     segments: list[Segment] = []
@@ -143,7 +143,7 @@ def transcribe_call(
             transcribe_samples(model, samples, settings=settings, speaker=speaker, channel=channel)
         )
         if progress:
-            progress(duration)
+            progress(duration / len(arrays))
     segments.sort(key=lambda s: (s.start, s.channel))
     elapsed = time.perf_counter() - started
     log.info(
