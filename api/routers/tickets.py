@@ -278,7 +278,12 @@ def regional_inbound(
     return _out(db, ticket, scope)
 
 
-@router.get("/tickets", response_model=Page[TicketSummary], summary="工单列表：收件箱、筛选、全文检索")
+@router.get(
+    "/tickets",
+    response_model=Page[TicketSummary],
+    summary="工单列表：收件箱、筛选、全文检索",
+    description=f"按受理时间倒序。全文检索时 total 最多统计到 {queries.SEARCH_COUNT_CAP}。",
+)
 def list_tickets(db: DB, scope: CurrentScope, paging: Paging, filters: Filters) -> dict:
     now = utcnow()
     rows, total = queries.list_tickets(db, scope, filters, offset=paging.offset, limit=paging.size, now=now)

@@ -163,9 +163,10 @@ def test_workflow_cycles_per_second(pg_url, tmp_path):
 
 # ---------------------------------------------------------------------------- 2. one million tickets
 
-STATES = [("closed", 70), ("handling", 9), ("to_sign", 5), ("to_revisit", 4), ("answered", 3),
-          ("to_dispatch", 3), ("accepted", 2), ("extension_requested", 1), ("return_requested", 1),
-          ("withdrawn", 2)]  # fmt: skip
+# A year and more of a big city's tickets: nearly all closed; the open ones are recent (last 20 days).
+STATES = [("closed", 950), ("withdrawn", 10), ("handling", 14), ("to_sign", 6), ("to_revisit", 5),
+          ("answered", 4), ("to_dispatch", 4), ("accepted", 3), ("extension_requested", 2),
+          ("return_requested", 1), ("to_close", 1)]  # fmt: skip
 OPEN_AT_UNIT = {
     "handling",
     "to_sign",
@@ -204,8 +205,9 @@ def _rows(n: int, first_id: int, centre: int, tenants: list[int], units: list[in
         content = f"{content}地点：{street}{rnd.randrange(1, 999)}号。"
         if k % 10000 == 0:
             content += f"另外{RARE}油烟问题也请一并处理。"
-        created = now - timedelta(minutes=rnd.randrange(0, 2 * 365 * 24 * 60))
         state = states[rnd.randrange(len(states))]
+        days = 2 * 365 if state in ("closed", "withdrawn") else 20
+        created = now - timedelta(minutes=rnd.randrange(0, days * 24 * 60))
         lead = units[rnd.randrange(len(units))] if state in OPEN_AT_UNIT else None
         tenant = centre if rnd.random() < 0.85 else tenants[rnd.randrange(len(tenants))]
         due = (
