@@ -27,6 +27,7 @@ EXPECTED = {
     "call_no_greeting.wav": (["greeting"], []),
     "call_forbidden.wav": (["forbidden", "forbidden", "confirm_info", "confirm_info"], []),
     "call_angry.wav": (["confirm_info", "confirm_info"], ["anger", "self_harm"]),
+    "call_interrupt.wav": (["interruption"], []),
 }
 
 

@@ -81,3 +81,11 @@ def test_transcripts_close_to_reference(transcribe_fixture, name):
     )
     assert edits / length < 0.3, (name, t.text)
     assert not re.search(r"[們這個來請]", t.text)  # traditional forms converted
+
+
+def test_agent_talking_over_the_citizen_is_an_interruption(transcribe_fixture):
+    result = score(transcribe_fixture("call_interrupt"))
+    assert [d.rule.code for d in result.deductions] == ["interruption"]
+    cut = result.deductions[0].finding
+    placed = next(t for t in CALLS["call_interrupt"]["turns"] if t["text"].startswith("好的好的"))
+    assert cut.speaker == "agent" and abs(cut.start - placed["start"]) <= TOLERANCE
