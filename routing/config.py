@@ -49,7 +49,8 @@ class Prompts:
 
 @dataclass(frozen=True, slots=True)
 class TimeWindow:
-    """Open from `start` to `end` (local time, end exclusive) on the ISO weekdays listed (1=Mon … 7=Sun)."""
+    """Open from `start` to `end` (local time, end exclusive) on the ISO weekdays listed (1=Mon … 7=Sun).
+    `end` before `start` is an overnight window: it opens on the listed day and closes the next morning."""
 
     weekdays: frozenset[int]
     start: time

@@ -45,9 +45,13 @@ def open_state(hours: BusinessHours, now: datetime) -> OpenState:
         return OpenState.holiday
     weekday = 1 if today in hours.workdays else local.isoweekday()
     t = local.time().replace(tzinfo=None)
+    yesterday = 7 if weekday == 1 else weekday - 1
     for w in hours.windows:
-        if weekday in w.weekdays and w.start <= t < w.end:
-            return OpenState.open
+        if w.start < w.end:
+            if weekday in w.weekdays and w.start <= t < w.end:
+                return OpenState.open
+        elif (weekday in w.weekdays and t >= w.start) or (yesterday in w.weekdays and t < w.end):
+            return OpenState.open  # an overnight window, e.g. 22:00–06:00 opened on the listed days
     return OpenState.closed
 
 

@@ -329,8 +329,8 @@ def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> Ca
                 field=f"windows.{i}.weekdays",
             )
         start = _parse_hhmm(w.get("start", ""), f"windows.{i}.start")
-        if _parse_hhmm(w.get("end") or "", f"windows.{i}.end") <= start:
-            raise Invalid("结束时间应晚于开始时间", field=f"windows.{i}.end")
+        if _parse_hhmm(w.get("end") or "", f"windows.{i}.end") == start:
+            raise Invalid("结束时间不能等于开始时间（结束早于开始表示跨夜时段）", field=f"windows.{i}.end")
     if not fields.get("always_open", True) and not windows:
         raise Invalid("非 7×24 服务时至少需要一个工作时段", field="windows")
     prompts = fields.get("prompts") or {}

@@ -269,7 +269,7 @@ def test_settings_and_validation(client, auth, ids):
     s = r.json()
     assert s["ivr_menu_id"] is None and s["always_open"] is False and len(s["windows"]) == 2
     problem(client.get(f"/api/call-settings/{ids['NN']}", headers=auth("qx_super")), 422, "tenant_id")
-    bad = {"always_open": False, "windows": [{"weekdays": [1], "start": "18:00", "end": "09:00"}]}
+    bad = {"always_open": False, "windows": [{"weekdays": [1], "start": "18:00", "end": "18:00"}]}
     problem(
         client.put(f"/api/call-settings/{ids['NN-XN']}", json=bad, headers=auth("admin")),
         422,

@@ -68,3 +68,18 @@ def test_prompts_follow_the_state():
 def test_naive_time_is_refused():
     with pytest.raises(ValueError):
         open_state(OFFICE, datetime(2026, 3, 2, 10))
+
+
+def test_overnight_window():
+    from datetime import time
+
+    from routing.config import TimeWindow
+
+    hours = BusinessHours(always_open=False, windows=(TimeWindow(frozenset({5}), time(22, 0), time(6, 0)),))
+    assert open_state(hours, local(2026, 3, 6, 23)) is OpenState.open  # Friday night
+    assert open_state(hours, local(2026, 3, 7, 5, 59)) is OpenState.open  # Saturday early morning
+    assert open_state(hours, local(2026, 3, 7, 6, 0)) is OpenState.closed
+    assert open_state(hours, local(2026, 3, 6, 5)) is OpenState.closed  # Thursday's night is not listed
+    assert open_state(hours, local(2026, 3, 7, 23)) is OpenState.closed
+    sunday = BusinessHours(always_open=False, windows=(TimeWindow(frozenset({7}), time(20, 0), time(2, 0)),))
+    assert open_state(sunday, local(2026, 3, 9, 1)) is OpenState.open  # Monday 01:00, from Sunday's window
