@@ -16,6 +16,7 @@ from models.calls import (
     CallbackStatus,
     Disposition,
     MissedCall,
+    MissedKind,
     Recording,
     RecordingAccess,
     Voicemail,
@@ -315,7 +316,10 @@ def list_missed_calls(
 ) -> tuple[list[MissedCall], int]:
     stmt = select(MissedCall).where(MissedCall.tenant_id.in_(scope.tenant_ids))
     if _own_only(scope):
-        stmt = stmt.where(MissedCall.agent_user_id == scope.user_id)
+        # agents: calls they missed, and the tenant's abandoned calls (anyone may call those back)
+        stmt = stmt.where(
+            or_(MissedCall.agent_user_id == scope.user_id, MissedCall.kind == MissedKind.abandoned)
+        )
     if kind:
         stmt = stmt.where(MissedCall.kind == kind)
     if callback_status:

@@ -236,6 +236,14 @@ def test_abandoned_and_missed_calls(client, auth, db, ids, calls, unique):
     assert ms.id not in {m["id"] for m in r.json()["items"]}
     mine = client.get("/api/missed-calls?kind=missed&size=200", headers=auth("agent02")).json()["items"]
     assert ms.id in {m["id"] for m in mine} and all(m["agent_user_id"] == ids["agent02"] for m in mine)
+    others = client.get("/api/missed-calls?kind=missed&size=200", headers=auth("agent03")).json()["items"]
+    assert ms.id not in {m["id"] for m in others}
+    to_call_back = client.get("/api/missed-calls?kind=abandoned&size=200", headers=auth("agent03")).json()[
+        "items"
+    ]
+    assert ab.id in {
+        m["id"] for m in to_call_back
+    }  # the tenant's abandoned calls are everyone's to call back
     problem(client.get("/api/missed-calls?kind=lost", headers=auth("supervisor")), 422, "kind")
     r = client.post(
         f"/api/missed-calls/{ab.id}/callback", json={"status": "done"}, headers=auth("supervisor")
