@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from api.commands import asr, dispatch, kb, qa, switch
+from api.commands import asr, dispatch, kb, qa, switch, tickets
 from models.settings import get_settings
 
 app = typer.Typer(help="12345 政务服务便民热线平台命令行", no_args_is_help=True)
@@ -22,6 +22,7 @@ app.add_typer(kb.app, name="kb")
 app.add_typer(asr.app, name="asr")
 app.add_typer(qa.app, name="qa")
 app.add_typer(dispatch.app, name="dispatch")
+app.add_typer(tickets.app, name="tickets")
 
 
 def _sessionmaker():

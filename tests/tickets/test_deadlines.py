@@ -111,3 +111,21 @@ def test_sla_rule_sets_handling_deadline(flow, client, auth):
     with Session(client.app.state.engine) as s:
         cal = WorkingCalendar.load(s)
     assert datetime.fromisoformat(t["handling_deadline"]) == cal.add_days(disp, 3)
+
+
+def test_cli_seeds_calendar_and_sweeps(db_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from api.cli import app
+    from models.settings import get_settings
+
+    monkeypatch.setenv("HOTLINE_DATABASE_URL", db_url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        r = runner.invoke(app, ["tickets", "seed-calendar", "2026"])
+        assert r.exit_code == 0 and "2026:" in r.output, r.output
+        r = runner.invoke(app, ["tickets", "sweep"])
+        assert r.exit_code == 0 and '"red"' in r.output, r.output
+    finally:
+        get_settings.cache_clear()
