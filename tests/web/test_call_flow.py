@@ -1,6 +1,6 @@
 """A simulated call end to end in the browser: the agent signs in and answers, the screen pop shows the
 caller, the appeal is accepted citing an article and dispatched; the supervisor watches the agent's
-state change live over the WebSocket."""
+state change live over the WebSocket; the department handler answers on a phone; revisit and close."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from switch.simulator import CallerScript
 from tests.conftest import DEMO_PASSWORD
 from tests.web.conftest import shot
-from tests.web.test_ticket_flow import pick_option
+from tests.web.test_ticket_flow import handle_on_phone_and_close, pick_option
 
 pytestmark = pytest.mark.browser
 
@@ -70,7 +70,8 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
     form = agent.locator("[data-test=ticket-form]")
     expect(form.get_by_label("联系电话")).to_have_value(caller)
     form.get_by_label("诉求人").fill("刘先生")
-    form.get_by_label("标题").fill("咨询居住证怎么办理")
+    title = f"咨询居住证怎么办理 {uuid.uuid4().hex[:6]}"
+    form.get_by_label("标题").fill(title)
     form.get_by_label("诉求内容").fill("刚来南宁工作，想办居住证，问需要带什么材料、去哪里办。")
     panel = agent.locator("[data-test=knowledge-panel]")
     expect(panel.locator("[data-test=kb-hit]").first).to_contain_text("居住证")
@@ -99,3 +100,6 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
     assert ticket["channel"] == "phone" and ticket["call_id"], ticket
     assert ticket["citizen_phone"] == caller
     assert ticket["state"] == "to_sign" and ticket["article_ids"]
+
+    # the police handler signs and answers on a phone; the citizen is revisited and the ticket closed
+    handle_on_phone_and_close(login, title, ticket_id)

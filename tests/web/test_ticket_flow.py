@@ -80,7 +80,13 @@ def test_accept_dispatch_sign_answer_revisit_close(login):
     expect(desk.locator("[data-test=timeline]")).to_contain_text("交办")
     shot(desk, "ticket-detail-dispatched")
 
-    # 2. the police handler, on a phone, finds it in 待办, signs and answers with a photo
+    # 2-3. the police handler answers on a phone; the revisit officer closes
+    handle_on_phone_and_close(login, title, ticket_id)
+
+
+def handle_on_phone_and_close(login, title: str, ticket_id: int) -> None:
+    """A dispatched ticket's second half: the police handler, on a phone, finds it in 待办, signs and answers
+    with a photo; the revisit officer reviews the answer, revisits the citizen and closes it."""
     phone = login("police_handler", viewport=PHONE)
     expect(phone).to_have_url(re.compile(r"/m$"))
     card = phone.locator("[data-test=ticket-card]", has_text=title)
@@ -104,7 +110,6 @@ def test_accept_dispatch_sign_answer_revisit_close(login):
     submit_action(phone)
     expect(phone.locator("[data-test=ticket-state]")).to_have_text("已答复")
 
-    # 3. the revisit officer reviews the answer, revisits the citizen and closes the ticket
     rv = login("revisit")
     rv.goto(f"/tickets/{ticket_id}")
     expect(rv.locator("[data-test=ticket-answer]")).to_contain_text("已责令施工单位夜间停工")

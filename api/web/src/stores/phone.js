@@ -1,5 +1,6 @@
 // The agent's softphone: state from the controller's WebSocket events, commands through the API.
 import { defineStore } from 'pinia'
+import { api } from '../api/http'
 import { command } from '../api/softphone'
 import { on } from '../api/ws'
 import { useAuth } from './auth'
@@ -51,14 +52,33 @@ export const usePhone = defineStore('phone', {
         if (mine(m) && this.call) this.call = { ...this.call, ended_at: Date.now() }
       })
       on('message', (m) => mine(m) && this.messages.unshift(m))
+      // (re)connected: events may have been missed, so read the agent's state as stored
+      on('ws.open', () => this.refresh())
+      this.refresh()
       on('transcript', (m) => {
         if (this.call && m.call_uuid === this.call.call_uuid) this.transcript.push(m)
       })
     },
+    async refresh() {
+      const me = useAuth().me
+      if (!me?.agent_number) return
+      const a = await api.get(`/api/agents/${me.id}`, null, { silent: true }).catch(() => null)
+      if (!a) return
+      this.state = a.state
+      this.reason = a.reason
+      this.since = a.since ? new Date(a.since).getTime() : null
+    },
     async run(action, body = {}) {
       this.busy = true
       try {
-        return await command(action, body)
+        const reply = await command(action, body)
+        // the controller's reply already tells the new state; the WebSocket event confirms it
+        if (reply?.state && reply.state !== this.state) {
+          this.state = reply.state
+          this.reason = reply.reason ?? null
+          this.since = Date.now()
+        }
+        return reply
       } finally {
         this.busy = false
       }
