@@ -191,7 +191,8 @@ class Acd:
     # ------------------------------------------------------------ configuration
 
     def reload(self, config: CentreConfig) -> None:
-        """Apply a new configuration without dropping agents' states or waiting calls."""
+        """Apply a new configuration without dropping agents' states or waiting calls. Offers the new
+        skills make possible come with the next `tick` (reload itself returns no events)."""
         self.config = config
         for a in config.agents:
             agent = self.agents.get(a.agent_number)
@@ -632,6 +633,11 @@ class Acd:
         for agent in self.agents.values():
             if agent.state is AgentState.wrap_up and agent.wrap_up_until and agent.wrap_up_until <= now:
                 out += self._change(agent, AgentEvent.wrap_up_done)
+        if any(self._waiting.values()):
+            # normally nobody ready can take a waiting call; after a reload (new skills) someone may
+            for agent in [a for a in self.agents.values() if a.state is AgentState.ready]:
+                if agent.state is AgentState.ready:
+                    out += self._offer_to_agent(agent)
         due: list[QueuedCall] = []
         for call in list(self.calls.values()):
             if call.state is not CallState.waiting:
