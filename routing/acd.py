@@ -662,6 +662,7 @@ class Acd:
             if overflow and self.config.group(target) is not None:
                 out.append(Overflowed(call.call_id, call.group, target))
                 self._unqueue(call)
+                call.agent_numbers = ()  # a 专席 call that overflows is open to the whole overflow group
                 call.groups.append(target)
                 call.group_entered_at = now
                 self._push(call)

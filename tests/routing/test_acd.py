@@ -287,3 +287,17 @@ def test_reload_moves_calls_of_a_removed_group_to_the_tenant_default(acd, clock,
     clock.advance(1)
     acd.tick()  # no error for the vanished group
     assert offers(acd.login("1002", ready=True))[0].call_id == "c1"
+
+
+def test_special_seat_call_overflow_drops_the_restriction(clock):
+    groups = [
+        SkillGroupConfig("general", "综合", 1),
+        SkillGroupConfig("special", "专席", 1, overflow_group="general", overflow_after_s=30),
+    ]
+    acd = Acd(make_config(groups=groups), clock)
+    ready(acd, clock, "1002")  # general only, not named on the call
+    assert not offers(acd.enqueue("vip", skill_group="special", priority=5, agent_numbers=("1011",)))
+    clock.advance(30)
+    events = acd.tick()
+    assert Overflowed("vip", "special", "general") in events
+    assert offers(events)[0].agent_number == "1002"
