@@ -240,8 +240,17 @@ class StateLogOut(ORMModel):
 
 
 @router.get("/agents", response_model=Page[AgentOut], summary="坐席列表（工号、分机、技能、当前状态）")
-def list_agents(db: DB, scope: Staff, paging: Paging) -> object:
-    views, total = store.list_agents(db, scope, page=paging.page, size=paging.size)
+def list_agents(
+    db: DB,
+    scope: Staff,
+    paging: Paging,
+    skill_group_id: int | None = None,
+    state: AgentState | None = None,
+    q: Annotated[str | None, Query(max_length=64, description="工号、分机或姓名")] = None,
+) -> object:
+    views, total = store.list_agents(
+        db, scope, skill_group_id=skill_group_id, state=state, q=q, page=paging.page, size=paging.size
+    )
     return _page([_agent_out(v) for v in views], total, paging)
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session, joinedload
 
 from models.calls import (
@@ -52,8 +52,34 @@ def _agent_view(db: Session, user: User) -> AgentView:
     return AgentView(user, skills, db.get(AgentStatus, user.id))
 
 
-def list_agents(db: Session, scope: Scope, *, page: int = 1, size: int = 50) -> tuple[list[AgentView], int]:
-    users, total = _paged(db, _agent_query(scope), page, size)
+def list_agents(
+    db: Session,
+    scope: Scope,
+    *,
+    skill_group_id: int | None = None,
+    state: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    size: int = 50,
+) -> tuple[list[AgentView], int]:
+    """Agents in scope; filters: member of a skill group, current state (logged_out counts agents
+    never seen by the controller), agent number / extension / name containing `q`."""
+    stmt = _agent_query(scope)
+    if skill_group_id is not None:
+        members = select(AgentSkill.user_id).where(AgentSkill.skill_group_id == skill_group_id)
+        stmt = stmt.where(User.id.in_(members))
+    if state is not None:
+        current = select(AgentStatus.user_id).where(AgentStatus.state == state)
+        if state == "logged_out":
+            seen = select(AgentStatus.user_id)
+            stmt = stmt.where(or_(User.id.in_(current), User.id.not_in(seen)))
+        else:
+            stmt = stmt.where(User.id.in_(current))
+    if q:
+        stmt = stmt.where(
+            or_(User.agent_number.contains(q), User.extension.contains(q), User.full_name.contains(q))
+        )
+    users, total = _paged(db, stmt, page, size)
     ids = [u.id for u in users]
     skills: dict[int, list[AgentSkill]] = {}
     stmt = (

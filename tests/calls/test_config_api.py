@@ -134,6 +134,17 @@ def test_agents_with_skills_and_state(client, auth, ids):
     assert r.status_code == 200
     agents = {a["agent_number"]: a for a in r.json()["items"]}
     assert {f"{1000 + i}" for i in range(1, 13)} <= set(agents)
+    r = client.get(f"/api/agents?skill_group_id={ids['special']}", headers=auth("supervisor")).json()
+    assert {a["agent_number"] for a in r["items"]} == {"1011", "1012"}
+    assert (
+        client.get("/api/agents?q=8011", headers=auth("supervisor")).json()["items"][0]["agent_number"]
+        == "1011"
+    )
+    logged_out = client.get("/api/agents?state=logged_out&size=50", headers=auth("supervisor")).json()[
+        "items"
+    ]
+    assert "1011" in {a["agent_number"] for a in logged_out}
+    problem(client.get("/api/agents?state=sleeping", headers=auth("supervisor")), 422, "state")
     a11 = agents["1011"]
     assert {s["code"]: s["level"] for s in a11["skills"]} == {"special": 5, "general": 3}
     assert a11["extension"] == "8011" and a11["state"] == "logged_out" and a11["state_label"] == "签出"
@@ -589,3 +600,24 @@ def test_idempotency_key_on_creates(client, auth, ids, unique):
     problem(client.post("/api/skill-groups", json=group, headers=h), 409, "Idempotency-Key")
     other = {**auth("supervisor"), "Idempotency-Key": f"k-{unique}"}  # keys are per user
     problem(client.post("/api/blacklist", json=body, headers=other), 403)
+
+
+def test_broken_stored_menu_is_skipped_not_fatal(db, ids, unique):
+    from models.calls import IvrMenu
+
+    menu = IvrMenu(tenant_id=ids["NN-XN"], name=f"坏菜单{unique}", tree={"start": "x", "nodes": {}})
+    db.add(menu)
+    db.flush()
+    store.put_settings(
+        db, store_scope(db, ids), ids["NN-XN"], ivr_menu_id=menu.id, default_group_id=ids["general"]
+    )
+    cfg = store.load_config(db)
+    assert cfg.tenant(ids["NN-XN"]).ivr_menu is None and cfg.tenant(ids["NN-XN"]).default_group == "general"
+    db.rollback()
+
+
+def store_scope(db, ids):
+    from models.org import User
+    from models.scope import scope_for
+
+    return scope_for(db, db.get(User, ids["admin"]))
