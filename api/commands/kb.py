@@ -104,7 +104,9 @@ def evaluate_cmd(
         typer.echo(f"{m:<8}{r['recall@1']:>10.4f}{r['recall@5']:>10.4f}{r['mrr']:>8.4f}")
     th = result["threshold"]
     if th:
-        typer.echo(f"智能问答阈值（余弦）：{th['cosine']}，判定准确率 {th['accuracy']:.4f}")
+        typer.echo(
+            f"智能问答阈值：余弦 ≥ {th['cosine']} 且领先次优 ≥ {th['margin']}，判定准确率 {th['accuracy']:.4f}"
+        )
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 

@@ -49,11 +49,17 @@ class QASource(BaseModel):
     passage: str
 
 
+class QAThreshold(BaseModel):
+    cosine: float
+    margin: float
+
+
 class QAOut(BaseModel):
     answered: bool
     answer: str
     confidence: float
-    threshold: float
+    margin: float
+    threshold: QAThreshold
     source: QASource | None
     related: list[dict[str, Any]]
 

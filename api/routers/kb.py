@@ -363,16 +363,19 @@ def export_articles(
     rows, _ = service.list_articles(
         db, scope, status=status, category_id=category_id, base_id=base_id, offset=0, limit=100_000
     )
-    if format == "xlsx":
-        data = io.export_articles_xlsx(db, rows)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = io.export_articles_docx(db, rows)
-        media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    data = io.export_articles_xlsx(db, rows) if format == "xlsx" else io.export_articles_docx(db, rows)
+    return _file(data, format, "kb-articles")
+
+
+MEDIA = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
+
+
+def _file(data: bytes, fmt: str, stem: str) -> Response:
     return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="kb-articles.{format}"'},
+        data, media_type=MEDIA[fmt], headers={"Content-Disposition": f'attachment; filename="{stem}.{fmt}"'}
     )
 
 
@@ -563,17 +566,8 @@ def yp_search(
 @router.get("/yellow-pages/export", summary="导出部门黄页（xlsx 或 docx）")
 def yp_export(db: DB, scope: CurrentScope, format: Literal["xlsx", "docx"] = "xlsx", q: str | None = None):
     rows, _ = yellow_pages.search(db, scope, q=q, offset=0, limit=100_000)
-    if format == "xlsx":
-        data = io.export_yellow_pages_xlsx(rows)
-        media = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    else:
-        data = io.export_yellow_pages_docx(rows)
-        media = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    return Response(
-        data,
-        media_type=media,
-        headers={"Content-Disposition": f'attachment; filename="yellow-pages.{format}"'},
-    )
+    data = io.export_yellow_pages_xlsx(rows) if format == "xlsx" else io.export_yellow_pages_docx(rows)
+    return _file(data, format, "yellow-pages")
 
 
 @router.post(

@@ -23,10 +23,10 @@ from kb.search.vectors import VectorIndex
 Mode = Literal["bm25", "vector", "hybrid"]
 RRF_K = 60
 # Reciprocal-rank fusion weights: on gov_qa_dev.csv vectors are the stronger list (see `hotline kb evaluate`).
-FUSION_WEIGHTS = {"bm25": 1.0, "vector": 1.0}
+FUSION_WEIGHTS = {"bm25": 0.5, "vector": 1.0}
 # In hybrid mode a lexical match joins the fusion only if it covers this share of the query's IDF
 # mass: one shared generic word ("办理", "哪里") is noise that would outvote a good dense match.
-MIN_COVERAGE = 0.3
+MIN_COVERAGE = 0.2
 SEARCH_SECONDS = Histogram("hotline_kb_search_seconds", "知识检索耗时", ["mode"])
 
 

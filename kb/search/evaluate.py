@@ -117,33 +117,49 @@ def evaluate(
     return result
 
 
+def top_two(found: list[tuple[int, int, float]]) -> tuple[int, float, float]:
+    """Best article, its cosine, and the best cosine of any other article (passages → articles)."""
+    best: dict[int, float] = {}
+    for a, _c, cos in found:
+        best[a] = max(best.get(a, -1.0), cos)
+    ranked = sorted(best.items(), key=lambda kv: -kv[1])
+    second = ranked[1][1] if len(ranked) > 1 else 0.0
+    return ranked[0][0], ranked[0][1], second
+
+
 def calibrate(
     engine: SearchEngine, qa: list[QAItem], gold: list[int], qvecs: np.ndarray, seed: int = 7
 ) -> dict:
-    """Hide a random half of the answers; pick the top-1 cosine threshold with the best accuracy of
-    "answer" (own article found at rank 1) versus "don't know" (own article hidden)."""
+    """Hide a random half of the answers; pick the rule "answer when the top cosine ≥ t and it leads the
+    next article by ≥ m" with the best accuracy of answering (own article at rank 1) versus saying
+    "don't know" (own article hidden or not first)."""
     rng = random.Random(seed)
     answers = sorted(set(gold))
     hidden = set(rng.sample(answers, len(answers) // 2))
     allowed = set(engine.meta) - hidden
-    samples = []  # (top cosine, should answer)
+    samples = []  # (top cosine, margin, should answer)
     for g, qv in zip(gold, qvecs, strict=True):
-        found = engine.vectors.search(qv, 20, allowed) if engine.vectors is not None else []
+        found = engine.vectors.search(qv, 40, allowed) if engine.vectors is not None else []
         if not found:
             continue
-        top_a, _c, cos = found[0]
-        samples.append((cos, g not in hidden and top_a == g))
+        top_a, cos, second = top_two(found)
+        samples.append((cos, cos - second, g not in hidden and top_a == g))
     if not samples:
         return {}
-    best = (0.0, 0.0)
+    arr = np.asarray([(c, m, ok) for c, m, ok in samples], dtype=np.float64)
+    best = (0.0, 0.0, -1.0)
     for t in np.arange(0.30, 0.96, 0.005):
-        acc = sum(1 for c, ok in samples if (c >= t) == ok) / len(samples)
-        if acc > best[1]:
-            best = (round(float(t), 3), acc)
-    answered = [ok for c, ok in samples if c >= best[0]]
+        for m in np.arange(0.0, 0.101, 0.005):
+            say = (arr[:, 0] >= t) & (arr[:, 1] >= m)
+            acc = float(np.mean(say == (arr[:, 2] > 0)))
+            if acc > best[2] + 1e-9:
+                best = (round(float(t), 3), round(float(m), 3), acc)
+    say = (arr[:, 0] >= best[0]) & (arr[:, 1] >= best[1])
     return {
         "cosine": best[0],
-        "accuracy": round(best[1], 4),
-        "precision_when_answering": round(sum(answered) / len(answered), 4) if answered else None,
-        "answer_rate": round(len(answered) / len(samples), 4),
+        "margin": best[1],
+        "accuracy": round(best[2], 4),
+        "precision_when_answering": round(float(arr[say, 2].mean()), 4) if say.any() else None,
+        "answer_rate": round(float(say.mean()), 4),
+        "should_answer_rate": round(float(arr[:, 2].mean()), 4),
     }

@@ -60,7 +60,9 @@ def test_suggest_and_qa(kb_client, auth):
     )
     assert r.status_code == 200, r.text
     items = r.json()["items"]
-    assert items[0]["title"] == "养犬如何办理犬只登记" and items[0]["passage"]
+    # plumbing with the instant test embedder; ranking quality is tested with the real one
+    assert "养犬如何办理犬只登记" in [i["title"] for i in items] and all(i["passage"] for i in items)
+    assert len(items) == 3
     r = kb_client.post("/api/assist/suggest", json={"title": "", "content": " "}, headers=auth("agent01"))
     assert r.status_code == 422
     # the hash test embedder is not the calibrated one: ask with a high bar and a low bar
