@@ -227,19 +227,23 @@ def accept(
         state = S.accepted
     deadlines.enter_state(ticket, state, None, now=now, cal=cal, policy=policy)
     ticket.state = str(state)
-    try:
-        with db.begin_nested():  # a concurrent repeat with the same idempotency key loses here
-            db.add(ticket)
-            db.flush()
-    except IntegrityError:
-        found = db.scalar(
-            select(Ticket).where(
-                Ticket.created_by_id == creator_id, Ticket.idempotency_key == idempotency_key
+    if idempotency_key:
+        try:
+            with db.begin_nested():  # a concurrent repeat with the same key loses here
+                db.add(ticket)
+                db.flush()
+        except IntegrityError:
+            found = db.scalar(
+                select(Ticket).where(
+                    Ticket.created_by_id == creator_id, Ticket.idempotency_key == idempotency_key
+                )
             )
-        )
-        if idempotency_key and found is not None:
+            if found is None:
+                raise
             return found
-        raise
+    else:
+        db.add(ticket)
+        db.flush()
     _link_attachments(db, ticket, data.attachment_ids)
     _cite(db, ticket, data.article_ids, scope)
     event = _record(
