@@ -97,6 +97,7 @@ class TextClassifier:
         y = np.asarray([str(label) for label in labels])
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
         self.classes_ = np.unique(y)
+        self.names_ = None  # feature names, built on the first explanation
         if len(self.classes_) < 2:
             raise ValueError("训练数据至少需要两个类别")
         x = self._fit_features(texts)
@@ -157,32 +158,39 @@ class TextClassifier:
         x = self._features([normalise(t) for t in texts])
         return self.calibrator_.predict_proba(self._scores(self.svm_, x))
 
-    def rank(self, text: str, k: int = 3, exclude: Sequence[str] = ()) -> list[Ranked]:
-        proba = self.predict_proba([text])[0]
+    def features(self, text: str) -> sparse.csr_matrix:
+        return self._features([normalise(text)])
+
+    def rank(
+        self, text: str, k: int = 3, exclude: Sequence[str] = (), row: sparse.csr_matrix | None = None
+    ) -> list[Ranked]:
+        row = self.features(text) if row is None else row
+        proba = self.calibrator_.predict_proba(self._scores(self.svm_, row))[0]
         order = np.argsort(-proba)
         out = [
             Ranked(str(self.classes_[i]), float(proba[i])) for i in order if self.classes_[i] not in exclude
         ]
         return out[:k]
 
-    def explain(self, text: str, label: str, n: int = 5) -> list[str]:
+    def explain(self, text: str, label: str, n: int = 5, row: sparse.csr_matrix | None = None) -> list[str]:
         """The words/character n-grams that pushed `text` towards `label` most."""
         index = np.where(self.classes_ == label)[0]
         if not len(index):
             return []
-        row = self._features([normalise(text)])
+        row = self.features(text) if row is None else row
         coef = self.svm_.coef_
         weights = coef[0] * (1 if label == self.classes_[1] else -1) if coef.shape[0] == 1 else coef[index[0]]
         contrib = row.multiply(weights).tocsr()
         if contrib.nnz == 0:
             return []
-        names = self.feature_names()
+        if getattr(self, "names_", None) is None:
+            self.names_ = self.feature_names()
         order = np.argsort(-contrib.data)[: n * 3]
         terms: list[str] = []
         for i in order:
             if contrib.data[i] <= 0:
                 break
-            name = str(names[contrib.indices[i]])
+            name = str(self.names_[contrib.indices[i]])
             bare = name.strip("「」")
             if len(bare) < 2 or any(bare in t for t in terms):
                 continue

@@ -59,7 +59,8 @@ def decide(
     k: int = 3,
 ) -> Decision:
     """Rank labels for `text`; auto only when the top one clears its label's threshold and names a unit."""
-    ranked = model.classifier.rank(text, k=k, exclude=exclude)
+    row = model.classifier.features(text)  # vectorised once for ranking and all explanations
+    ranked = model.classifier.rank(text, k=k, exclude=exclude, row=row)
     matches = {m.label: m for m in catalogue.match(text)}
     out: list[Suggestion] = []
     for r in ranked:
@@ -67,7 +68,7 @@ def decide(
         reasons = []
         if r.label in matches:
             reasons.append(matches[r.label].reason())
-        terms = model.classifier.explain(text, r.label, n=4)
+        terms = model.classifier.explain(text, r.label, n=4, row=row)
         if terms:
             reasons.append(f"历史工单相似特征：{'、'.join(terms)}")
         if r.label == LOCAL:

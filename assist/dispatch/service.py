@@ -499,8 +499,9 @@ def suggest(
             exclude=exclude,
         )
     # a returned unit is never suggested again, even when it is the district government
+    top_label = decision.top.label if decision.top else None
     decision.suggestions = [s for s in decision.suggestions if s.unit_id not in set(exclude_unit_ids)]
-    if decision.auto and (not decision.suggestions or decision.suggestions[0].label != decision.top.label):
+    if not decision.suggestions or decision.suggestions[0].label != top_label:
         decision.auto = False
     return decision, row
 

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from assist.dispatch import service
 from assist.dispatch.decision import LOCAL
+from models.dispatch import DispatchSuggestion
 from models.errors import Conflict
 from models.tickets import Ticket, TicketEvent
 
@@ -111,4 +112,25 @@ def test_correction_changes_the_next_model_and_rollback(db, trained):
     back = service.rollback(db, tenant_id=root)
     assert back.version == old.version
     assert service.current_model(db, root).version == old.version
+    db.rollback()
+
+
+def test_periodic_pass_suggests_new_tickets_and_flags_duplicates(db, trained):
+    from assist.dispatch.tasks import dispatch_new
+    from models.dispatch import DuplicateFlag
+
+    first = accept(db, "工资", "建筑工地老板拖欠工资三个月，共十二名工人被欠薪", address="江南区星光大道")
+    second = accept(
+        db, "欠薪", "星光大道建筑工地拖欠工资三个月，十二名工人欠薪未发", address="江南区星光大道"
+    )
+    assert dispatch_new(db) >= 2
+    rows = list(
+        db.scalars(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id.in_([first, second])))
+    )
+    assert {r.ticket_id for r in rows} == {first, second}
+    assert all(r.top_unit_id == unit_id(db, "南宁市人力资源和社会保障局") for r in rows)
+    assert not any(r.auto for r in rows)  # shadow mode: suggestions only
+    flags = list(db.scalars(select(DuplicateFlag).where(DuplicateFlag.ticket_id == second)))
+    assert first in [f.candidate_id for f in flags]
+    assert dispatch_new(db) == 0  # each ticket once
     db.rollback()
