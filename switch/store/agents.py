@@ -77,7 +77,11 @@ def list_agents(
             stmt = stmt.where(User.id.in_(current))
     if q:
         stmt = stmt.where(
-            or_(User.agent_number.contains(q), User.extension.contains(q), User.full_name.contains(q))
+            or_(
+                User.agent_number.contains(q, autoescape=True),
+                User.extension.contains(q, autoescape=True),
+                User.full_name.contains(q, autoescape=True),
+            )
         )
     users, total = _paged(db, stmt, page, size)
     ids = [u.id for u in users]

@@ -416,7 +416,7 @@ def list_blacklist(
 ) -> tuple[list[BlacklistEntry], int]:
     stmt = select(BlacklistEntry).where(BlacklistEntry.tenant_id.in_(scope.tenant_ids))
     if number:
-        stmt = stmt.where(BlacklistEntry.number.contains(number))
+        stmt = stmt.where(BlacklistEntry.number.contains(number, autoescape=True))
     return _paged(db, stmt.order_by(BlacklistEntry.id.desc()), page, size)
 
 

@@ -63,7 +63,9 @@ def search_calls(
     if _own_only(scope):
         stmt = stmt.where(Call.agent_user_id == scope.user_id)
     if number:
-        stmt = stmt.where(or_(Call.caller.contains(number), Call.called.contains(number)))
+        stmt = stmt.where(
+            or_(Call.caller.contains(number, autoescape=True), Call.called.contains(number, autoescape=True))
+        )
     if agent_number:
         stmt = stmt.where(Call.agent_number == agent_number)
     if disposition:

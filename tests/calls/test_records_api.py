@@ -357,3 +357,8 @@ def test_call_stats(client, auth, db, ids, unique):
     assert s["by_disposition"] == {"answered": 3, "abandoned": 1, "ivr_hangup": 1}
     assert client.get("/api/cdrs/stats", params=params, headers=auth("qx_super")).json()["calls"] == 0
     problem(client.get("/api/cdrs/stats", params=params, headers=auth("agent01")), 403)
+
+
+def test_number_search_treats_wildcards_literally(client, auth, calls):
+    assert client.get("/api/cdrs?number=%25", headers=auth("admin")).json()["total"] == 0
+    assert client.get("/api/cdrs?number=_", headers=auth("admin")).json()["total"] == 0
