@@ -12,7 +12,6 @@ from alembic import op
 
 import models.db
 
-
 revision = "0201"
 down_revision = "0200"
 branch_labels = None
