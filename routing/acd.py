@@ -170,6 +170,9 @@ class GroupSnapshot:
     avg_handle_s: float
     handled: int
     abandoned: int
+    not_ready: int = 0
+    busy: int = 0  # ringing, in call or wrap-up
+    offered: int = 0  # offers made to agents (a call rung twice counts twice)
 
 
 @dataclass
@@ -760,20 +763,30 @@ class Acd:
     def snapshot(self) -> list[GroupSnapshot]:
         """Per-group figures for the live monitor and wallboard."""
         now = self.clock.now()
+        by_group: dict[str, dict[AgentState, int]] = {}
+        for agent in self.agents.values():
+            for code in agent.skills:
+                counts = by_group.setdefault(code, {})
+                counts[agent.state] = counts.get(agent.state, 0) + 1
         out = []
         for g in self.config.groups:
             waiting = [self.calls[c] for c in self._waiting.get(g.code, ()) if c in self.calls]
             stats = self._stats[g.code]
+            states = by_group.get(g.code, {})
+            busy = sum(states.get(s, 0) for s in (AgentState.ringing, AgentState.in_call, AgentState.wrap_up))
             out.append(
                 GroupSnapshot(
                     code=g.code,
                     waiting=len(waiting),
                     longest_wait_s=max(((now - c.entered_at).total_seconds() for c in waiting), default=0.0),
                     ready=len(self._ready.get(g.code, ())),
-                    staffed=self.staffed([g.code]),
+                    staffed=sum(n for s, n in states.items() if s is not AgentState.logged_out),
                     avg_handle_s=round(stats.avg_handle_s, 1),
                     handled=stats.handled,
                     abandoned=stats.abandoned,
+                    not_ready=states.get(AgentState.not_ready, 0),
+                    busy=busy,
+                    offered=stats.offered,
                 )
             )
         return out

@@ -301,3 +301,15 @@ def test_special_seat_call_overflow_drops_the_restriction(clock):
     events = acd.tick()
     assert Overflowed("vip", "special", "general") in events
     assert offers(events)[0].agent_number == "1002"
+
+
+def test_snapshot_for_the_monitor(acd, clock):
+    ready(acd, clock, "1001", "1002")
+    acd.login("1003")  # not ready
+    acd.enqueue("c1", skill_group="general")  # goes to 1001 (level 5)
+    acd.enqueue("c2", skill_group="complaint")  # nobody ready with the skill
+    clock.advance(12)
+    snap = {s.code: s for s in acd.snapshot()}
+    g, c = snap["general"], snap["complaint"]
+    assert (g.waiting, g.ready, g.busy, g.not_ready, g.staffed, g.offered) == (0, 1, 1, 1, 3, 1)
+    assert (c.waiting, c.longest_wait_s, c.ready, c.not_ready, c.staffed) == (1, 12.0, 0, 1, 1)
