@@ -107,3 +107,30 @@ def test_duplicates_merge_and_hotspot_export(client, auth, db, trained):
     assert ws["A2"].value == "序号"
     assert client.get("/api/dispatch/hotspots/alerts", headers=auth("supervisor")).status_code == 200
     assert client.get("/api/dispatch/hotspots", headers=auth("agent01")).status_code == 403
+
+
+def test_ticket_suggestions_and_feedback(client, auth, db, trained):
+    tid = accept(db, "学位", "孩子小学入学学位不够，想咨询入学政策")
+    db.commit()
+    r = client.get(f"/api/dispatch/tickets/{tid}/suggestions", headers=auth("dispatcher"))
+    assert r.status_code == 200, r.text
+    top = r.json()["suggestions"][0]
+    assert top["unit_id"] == _unit(db, "南宁市教育局")
+    r = client.post(
+        f"/api/dispatch/tickets/{tid}/feedback",
+        json={"unit_id": top["unit_id"], "kind": "returned"},
+        headers=auth("dispatcher"),
+    )
+    assert r.status_code == 201, r.text
+    r = client.get(f"/api/dispatch/tickets/{tid}/suggestions", headers=auth("dispatcher"))
+    assert top["unit_id"] not in [s["unit_id"] for s in r.json()["suggestions"]]
+    bad = client.post(
+        f"/api/dispatch/tickets/{tid}/feedback",
+        json={"unit_id": 1, "kind": "maybe"},
+        headers=auth("dispatcher"),
+    )
+    assert bad.status_code == 422
+    assert (
+        client.get("/api/dispatch/tickets/99999999/suggestions", headers=auth("dispatcher")).status_code
+        == 404
+    )
