@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Header, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -21,10 +21,14 @@ from models.org import Role, User
 from models.qa import QaScore, Transcript, TranscriptStatus
 from models.scope import Scope
 from models.settings import Settings
+from switch.store.common import remember, remembered
 
 router = APIRouter(prefix="/api/qa", tags=["质检"], responses=PROBLEM_RESPONSES)
 
 Reviewer = require_roles(Role.qa_reviewer)
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", max_length=64, description="重试同一创建请求时返回首次结果")
+]
 Watcher = require_roles(Role.qa_reviewer, Role.supervisor)
 Staff = require_roles(Role.qa_reviewer, Role.supervisor, Role.agent)
 
@@ -260,8 +264,17 @@ def list_rules(db: DB, scope: Annotated[Scope, Watcher], tenant_id: int | None =
 
 
 @router.post("/rules", summary="新建质检规则", response_model=RuleOut, status_code=status.HTTP_201_CREATED)
-def create_rule(body: RuleCreate, db: DB, scope: Annotated[Scope, Reviewer], tenant_id: int | None = None):
+def create_rule(
+    body: RuleCreate,
+    db: DB,
+    scope: Annotated[Scope, Reviewer],
+    tenant_id: int | None = None,
+    idempotency_key: IdempotencyKey = None,
+):
+    if (done := remembered(db, scope, idempotency_key, "qa_rule")) is not None:
+        return service.get_rule(db, scope, done)
     rule = service.create_rule(db, tenant_id=_tenant(scope, tenant_id), **body.model_dump())
+    remember(db, scope, idempotency_key, "qa_rule", rule.id)
     db.commit()
     return rule
 
@@ -314,7 +327,10 @@ def submit_transcript(
     scope: Annotated[Scope, Reviewer],
     settings: Annotated[Settings, Depends(get_settings_dep)],
     tenant_id: int | None = None,
+    idempotency_key: IdempotencyKey = None,
 ):
+    if (done := remembered(db, scope, idempotency_key, "qa_transcript")) is not None:
+        return asr_service.get_transcript(db, done, scope)
     if body.agent_id is not None and db.get(User, body.agent_id) is None:
         raise Invalid(f"坐席 {body.agent_id} 不存在", field="agent_id")
     if not asr_service.within_roots(
@@ -322,6 +338,7 @@ def submit_transcript(
     ):
         raise Invalid("录音文件不在允许的录音目录中", field="recording_path")
     transcript = asr_tasks.submit_recording(db, tenant_id=_tenant(scope, tenant_id), **body.model_dump())
+    remember(db, scope, idempotency_key, "qa_transcript", transcript.id)
     db.commit()  # the task is sent after the commit
     return transcript
 
@@ -507,10 +524,15 @@ def complete_review(score_id: int, body: ReviewDone, db: DB, scope: Annotated[Sc
     response_model=AppealOut,
     status_code=status.HTTP_201_CREATED,
 )
-def file_appeal(score_id: int, body: AppealIn, db: DB, scope: CurrentScope):
+def file_appeal(
+    score_id: int, body: AppealIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None
+):
+    if (done := remembered(db, scope, idempotency_key, "qa_appeal")) is not None:
+        return service.get_appeal(db, scope, done)
     appeal = service.file_appeal(
         db, scope, service.get_score(db, scope, score_id), reason=body.reason, deduction_id=body.deduction_id
     )
+    remember(db, scope, idempotency_key, "qa_appeal", appeal.id)
     db.commit()
     return appeal
 

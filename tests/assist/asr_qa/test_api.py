@@ -39,9 +39,11 @@ def test_rules_crud_and_validation(client, auth):
         "deduction": 2,
         "max_deduction": 4,
     }
-    r = client.post("/api/qa/rules", json=body, headers=qa)
+    r = client.post("/api/qa/rules", json=body, headers={**qa, "Idempotency-Key": "rule-no-slang"})
     assert r.status_code == 201, r.text
     rule = r.json()
+    retry = client.post("/api/qa/rules", json=body, headers={**qa, "Idempotency-Key": "rule-no-slang"})
+    assert retry.status_code == 201 and retry.json()["id"] == rule["id"]  # the first result, nothing new
     assert client.post("/api/qa/rules", json=body, headers=qa).status_code == 409  # code taken
 
     bad = client.post("/api/qa/rules", json={**body, "code": "x1", "kind": "magic"}, headers=qa)
@@ -153,13 +155,13 @@ def test_agent_appeals_and_reviewer_resolves(client, auth, db, strict_policy):
     assert client.post(
         f"/api/qa/scores/{score.id}/appeals", json={"reason": "不是我"}, headers=auth("agent02")
     ).status_code in (403, 404)
-    r = client.post(
-        f"/api/qa/scores/{score.id}/appeals",
-        json={"reason": "开头说了您好，系统没识别", "deduction_id": deduction_id},
-        headers=agent,
-    )
+    appeal_body = {"reason": "开头说了您好，系统没识别", "deduction_id": deduction_id}
+    keyed = {**agent, "Idempotency-Key": f"appeal-{score.id}"}
+    r = client.post(f"/api/qa/scores/{score.id}/appeals", json=appeal_body, headers=keyed)
     assert r.status_code == 201, r.text
     appeal = r.json()
+    retry = client.post(f"/api/qa/scores/{score.id}/appeals", json=appeal_body, headers=keyed)
+    assert retry.status_code == 201 and retry.json()["id"] == appeal["id"]
     assert (
         client.post(
             f"/api/qa/scores/{score.id}/appeals", json={"reason": "再申诉"}, headers=agent
