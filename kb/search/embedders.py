@@ -95,7 +95,11 @@ class STEmbedder:
         from sentence_transformers import SentenceTransformer
 
         self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dim = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dim = int(dim())
         self.name = f"st:{Path(path).resolve().name}"
         self._e5 = "e5" in self.name.lower()
 

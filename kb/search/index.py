@@ -87,6 +87,7 @@ class KBIndex:
         self.path = Path(data_dir) / "kb" / f"{safe}-{key}.faiss"
         self.lock = threading.RLock()
         self.missing: set[int] = set()  # published, but passage vectors not computed yet
+        self._applied: dict[int, datetime] = {}  # article → search stamp last applied by sync()
 
     # -- loading
 
@@ -194,7 +195,14 @@ class KBIndex:
             else:
                 since = self.watermark
             start = utcnow()
-            rows = db.execute(select(*_COLUMNS).where(Article.search_stamp > since - SYNC_MARGIN)).all()
+            floor = since - SYNC_MARGIN
+            rows = db.execute(
+                select(*_COLUMNS, Article.search_stamp).where(Article.search_stamp > floor)
+            ).all()
+            # rows inside the margin are seen again next time: skip those already applied at this stamp
+            rows = [r for r in rows if self._applied.get(r.id) != r.search_stamp]
+            self._applied = {a: st for a, st in self._applied.items() if st > floor}
+            self._applied.update((r.id, r.search_stamp) for r in rows)
             upserts, passages = [], {}
             for row in rows:
                 if row.status == ArticleStatus.published:
@@ -218,6 +226,7 @@ class KBIndex:
         with self.lock:
             self.engine = SearchEngine(self.embedder)
             self.watermark = None
+            self._applied = {}
             if self.path.exists():
                 self.path.unlink()
             self._persisted_watermark = None
