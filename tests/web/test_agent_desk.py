@@ -35,7 +35,7 @@ def test_agent_accepts_citing_article_and_dispatches(login, base_url):
 
     # live suggestions follow the form; cite the top article (its reply template lands in the reply)
     panel = page.locator("[data-test=knowledge-panel]")
-    expect(panel.locator("[data-test=kb-hit]").first).to_contain_text("居住证")
+    expect(panel.locator("[data-test=kb-hit]").first).to_contain_text("居住证", timeout=30_000)  # cold index
     panel.locator("[data-test=kp-cite]").first.click()
     expect(page.locator("[data-test=cited]")).to_contain_text("居住证")
     expect(

@@ -74,7 +74,7 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
     form.get_by_label("标题").fill(title)
     form.get_by_label("诉求内容").fill("刚来南宁工作，想办居住证，问需要带什么材料、去哪里办。")
     panel = agent.locator("[data-test=knowledge-panel]")
-    expect(panel.locator("[data-test=kb-hit]").first).to_contain_text("居住证")
+    expect(panel.locator("[data-test=kb-hit]").first).to_contain_text("居住证", timeout=30_000)  # cold index
     panel.locator("[data-test=kp-cite]").first.click()
     agent.click("[data-test=outcome-dispatch]")
     pick_option(

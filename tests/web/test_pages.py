@@ -47,7 +47,7 @@ def test_kb_search_highlights_and_opens_article(login):
     page.locator("input[data-test=kb-search], [data-test=kb-search] input").first.fill("居住证怎么办理")
     page.keyboard.press("Enter")
     hit = page.locator("[data-test=kb-hit]").first
-    expect(hit).to_contain_text("居住证")
+    expect(hit).to_contain_text("居住证", timeout=30_000)  # the first search loads the index
     expect(hit.locator("em").first).to_be_visible()  # the highlight
     shot(page, "kb-search")
     hit.locator("a").first.click()
