@@ -21,6 +21,7 @@ How the controller drives it:
     acd.ring_failed(call_id)                  → [Missed, AgentChanged, Offer?]   (no answer / busy)
     acd.abandon(call_id)                      → [Abandoned, AgentChanged?]   (caller hung up before answer)
     acd.call_ended(call_id)                   → [AgentChanged(wrap_up)]    (agent leg hung up)
+    acd.transfer_to_group(call_id, group)     → [AgentChanged(wrap_up), Offer | Waiting]  (转技能组)
     acd.tick()  once a second                 → [Overflowed, Offer, Waiting(announcement), VoicemailDue,
                                                  AgentChanged(wrap-up done → ready), ...]
     acd.reload(new_config)                    when switch.store.config_version changed
@@ -619,6 +620,27 @@ class Acd:
         out = self._change(agent, AgentEvent.hangup, call_id=call_id, wrap_up_s=wrap)
         if wrap == 0:
             out += self._change(agent, AgentEvent.wrap_up_done)
+        return out
+
+    def transfer_to_group(
+        self, call_id: str, skill_group: str, *, priority: int | None = None
+    ) -> list[AcdEvent]:
+        """An agent transfers a connected call to a skill group: the agent goes to wrap-up and the caller
+        is queued again in `skill_group`, keeping the original queue entry time (and priority unless given)."""
+        call = self._call(call_id)
+        if call.state is not CallState.connected:
+            raise Conflict(f"通话 {call_id} 未接通，不能转技能组", field="call_id")
+        self._group(skill_group)  # unknown group: 404 before anything changes
+        out = self.call_ended(call_id)
+        out += self.enqueue(
+            call_id,
+            skill_group=skill_group,
+            tenant_id=call.tenant_id,
+            caller=call.caller,
+            called=call.called,
+            priority=call.priority if priority is None else priority,
+            entered_at=call.entered_at,
+        )
         return out
 
     def remove(self, call_id: str) -> None:

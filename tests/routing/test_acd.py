@@ -313,3 +313,22 @@ def test_snapshot_for_the_monitor(acd, clock):
     g, c = snap["general"], snap["complaint"]
     assert (g.waiting, g.ready, g.busy, g.not_ready, g.staffed, g.offered) == (0, 1, 1, 1, 3, 1)
     assert (c.waiting, c.longest_wait_s, c.ready, c.not_ready, c.staffed) == (1, 12.0, 0, 1, 1)
+
+
+def test_transfer_to_a_group_requeues_with_the_original_entry_time(acd, clock):
+    ready(acd, clock, "1001")
+    acd.enqueue("c1", skill_group="general", priority=5)
+    entered = acd.calls["c1"].entered_at
+    acd.answered("c1")
+    clock.advance(60)
+    with pytest.raises(NotFound):
+        acd.transfer_to_group("c1", "nope")
+    assert acd.agents["1001"].state is AgentState.in_call  # nothing changed
+    events = acd.transfer_to_group("c1", "complaint")
+    assert [e.change.to_state for e in events if isinstance(e, AgentChanged)] == [AgentState.wrap_up]
+    assert isinstance(events[-1], Waiting)
+    call = acd.calls["c1"]
+    assert call.groups == ["complaint"] and call.entered_at == entered and call.priority == 5
+    assert offers(acd.login("1003", ready=True))[0].call_id == "c1"
+    with pytest.raises(Conflict):
+        acd.transfer_to_group("c1", "general")  # ringing, not connected
