@@ -22,6 +22,7 @@ How the controller drives it:
     acd.abandon(call_id)                      → [Abandoned, AgentChanged?]   (caller hung up before answer)
     acd.call_ended(call_id)                   → [AgentChanged(wrap_up)]    (agent leg hung up)
     acd.transfer_to_group(call_id, group)     → [AgentChanged(wrap_up), Offer | Waiting]  (转技能组)
+    acd.transfer_to_agent(call_id, number)    → [AgentChanged(wrap_up), AgentChanged(offer), Offer]
     acd.tick()  once a second                 → [Overflowed, Offer, Waiting(announcement), VoicemailDue,
                                                  AgentChanged(wrap-up done → ready), ...]
     acd.reload(new_config)                    when switch.store.config_version changed
@@ -639,6 +640,33 @@ class Acd:
             caller=call.caller,
             called=call.called,
             priority=call.priority if priority is None else priority,
+            entered_at=call.entered_at,
+        )
+        return out
+
+    def transfer_to_agent(self, call_id: str, agent_number: str) -> list[AcdEvent]:
+        """An agent transfers a connected call to a colleague who is ready (else 409, nothing changes):
+        the first agent goes to wrap-up, the colleague is offered the call."""
+        call = self._call(call_id)
+        if call.state is not CallState.connected:
+            raise Conflict(f"通话 {call_id} 未接通，不能转接", field="call_id")
+        target = self.agent(agent_number)
+        if target.agent_number == call.agent_number:
+            raise Conflict("不能转接给自己", field="agent_number")
+        if target.state is not AgentState.ready:
+            raise Conflict(f"坐席 {agent_number} 当前不是空闲状态", field="agent_number")
+        group = call.group if call.group in target.skills else next(iter(target.skills), None)
+        if group is None or self.config.group(group) is None:
+            raise Conflict(f"坐席 {agent_number} 没有可用的技能组", field="agent_number")
+        out = self.call_ended(call_id)
+        out += self.enqueue(
+            call_id,
+            skill_group=group,
+            tenant_id=call.tenant_id,
+            caller=call.caller,
+            called=call.called,
+            priority=call.priority,
+            agent_numbers=(agent_number,),
             entered_at=call.entered_at,
         )
         return out

@@ -332,3 +332,19 @@ def test_transfer_to_a_group_requeues_with_the_original_entry_time(acd, clock):
     assert offers(acd.login("1003", ready=True))[0].call_id == "c1"
     with pytest.raises(Conflict):
         acd.transfer_to_group("c1", "general")  # ringing, not connected
+
+
+def test_transfer_to_a_ready_colleague(acd, clock):
+    ready(acd, clock, "1001", "1012")  # 1012 has no general skill, only special/qx
+    acd.enqueue("c1", skill_group="general")
+    acd.answered("c1")
+    acd.login("1002")
+    with pytest.raises(Conflict):
+        acd.transfer_to_agent("c1", "1002")  # not ready
+    with pytest.raises(Conflict):
+        acd.transfer_to_agent("c1", "1001")  # oneself
+    assert acd.agents["1001"].state is AgentState.in_call
+    events = acd.transfer_to_agent("c1", "1012")
+    [offer] = offers(events)
+    assert offer.agent_number == "1012" and offer.extension == "8012"
+    assert acd.agents["1001"].state is AgentState.wrap_up
