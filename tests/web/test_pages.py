@@ -54,3 +54,20 @@ def test_kb_search_highlights_and_opens_article(login):
     expect(page).to_have_url(re.compile(r"/kb/articles/\d+$"))
     expect(page.get_by_text("答复口径")).to_be_visible()
     shot(page, "kb-article")
+
+
+def test_admin_sets_agent_skills(login):
+    page = login("admin")
+    page.goto("/admin/skill-groups")
+    row = page.locator("[data-test=agent-skills] .el-table__body tr", has_text="1011")
+    expect(row).to_be_visible()
+    row.get_by_role("button", name="编辑").click()
+    dialog = page.locator(".el-dialog", has_text="坐席")
+    dialog.get_by_role("button", name="添加技能").click()
+    dialog.locator(".skill").last.locator(".el-select").click()
+    page.locator(".el-select-dropdown__item:visible", has_text="企业服务").first.click()
+    dialog.locator(".skill").last.locator(".el-rate__item").nth(1).click()
+    dialog.get_by_role("button", name="保存").click()
+    expect(page.get_by_text("已保存")).to_be_visible()
+    expect(row).to_contain_text("企业服务 · 2")
+    shot(page, "admin-agent-skills")
