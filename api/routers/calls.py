@@ -112,8 +112,8 @@ class SkillGroupDetail(SkillGroupOut):
     members: list[MemberOut] = []
 
 
-@router.get("/skill-groups", response_model=list[SkillGroupOut], summary="技能组列表")
-def list_skill_groups(db: DB, scope: Staff, tenant_id: int | None = None) -> object:
+@router.get("/skill-groups", response_model=list[SkillGroupOut], summary="技能组列表（话务员转技能组时也用）")
+def list_skill_groups(db: DB, scope: Viewer, tenant_id: int | None = None) -> object:
     return store.list_skill_groups(db, scope, tenant_id=tenant_id)
 
 

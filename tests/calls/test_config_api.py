@@ -114,7 +114,11 @@ def test_workstation_admin_cannot_configure_another_tenant(client, auth, ids, un
 
 
 def test_roles(client, auth, ids):
-    problem(client.get("/api/skill-groups", headers=auth("agent01")), 403)
+    # agents read the list (to transfer to a group) but nothing else of the configuration
+    assert "general" in {g["code"] for g in client.get("/api/skill-groups", headers=auth("agent01")).json()}
+    problem(client.get(f"/api/skill-groups/{ids['general']}", headers=auth("agent01")), 403)
+    problem(client.get("/api/blacklist", headers=auth("agent01")), 403)
+    problem(client.get("/api/skill-groups", headers=auth("police_handler")), 403)
     problem(
         client.post(
             "/api/skill-groups",
