@@ -36,6 +36,15 @@ DESKTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
+def _stop(proc: subprocess.Popen, log) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -109,12 +118,7 @@ def base_url(web_db, web_data_dir, bus_namespace, tmp_path_factory) -> Iterator[
             pytest.fail(f"应用未能启动，见 {log.name}")
         time.sleep(0.3)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop(proc, log)
 
 
 @pytest.fixture(scope="session")
@@ -155,12 +159,7 @@ def switchboard(base_url, web_db, web_data_dir, bus_namespace, tmp_path_factory)
         log.close()
         pytest.fail(f"话务控制器未能启动，见 {log.name}")
     yield sim
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    _stop(proc, log)
     sim.stop()
 
 
