@@ -30,13 +30,24 @@ def coverage_curve(
     return out
 
 
+def wilson_lower(successes: np.ndarray, n: np.ndarray, z: float) -> np.ndarray:
+    """Lower bound of the Wilson score interval: a precision we are fairly sure of, given n."""
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = p + z * z / (2 * n)
+    spread = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - spread) / denom
+
+
 def coverage_at_precision(
-    confidence: Sequence[float], correct: Sequence[bool], target: float
+    confidence: Sequence[float], correct: Sequence[bool], target: float, *, z: float = 0.0
 ) -> tuple[float, float | None]:
     """The largest share of items, taken by descending confidence, whose accuracy is ≥ target.
 
     Returns (coverage, threshold); (0.0, None) when even the most confident item misses.
     Cuts only between distinct confidence values, so the threshold is a real operating point.
+    With z > 0 the Wilson lower bound of the precision must reach the target (a safety margin that
+    grows as the evidence shrinks), as used when choosing thresholds.
     """
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=bool)
@@ -44,7 +55,8 @@ def coverage_at_precision(
         return 0.0, None
     order = np.argsort(-conf, kind="stable")
     conf, ok = conf[order], ok[order]
-    precision = np.cumsum(ok) / np.arange(1, len(ok) + 1)
+    n = np.arange(1, len(ok) + 1)
+    precision = np.cumsum(ok) / n if z <= 0 else wilson_lower(np.cumsum(ok).astype(float), n.astype(float), z)
     # a cut after position i is valid only if the next item has a lower confidence
     boundary = np.append(conf[1:] < conf[:-1], True)
     valid = np.where((precision >= target) & boundary)[0]
@@ -61,6 +73,7 @@ def label_thresholds(
     target: float,
     *,
     min_support: int = 20,
+    z: float = 0.0,
 ) -> dict[str, float | None]:
     """Per predicted label: the lowest confidence at which its auto-dispatches reach `target` precision.
 
@@ -70,14 +83,14 @@ def label_thresholds(
     pred = np.asarray(predicted)
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(correct, dtype=bool)
-    _, global_threshold = coverage_at_precision(conf, ok, target)
+    _, global_threshold = coverage_at_precision(conf, ok, target, z=z)
     out: dict[str, float | None] = {}
     for label in np.unique(pred):
         mask = pred == label
         if mask.sum() < min_support:
             out[str(label)] = global_threshold
             continue
-        _, threshold = coverage_at_precision(conf[mask], ok[mask], target)
+        _, threshold = coverage_at_precision(conf[mask], ok[mask], target, z=z)
         out[str(label)] = threshold
     return out
 

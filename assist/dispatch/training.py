@@ -20,6 +20,9 @@ from assist.dispatch.thresholds import (
 )
 
 TARGET_PRECISION = 0.97
+# Thresholds must reach the target on the Wilson lower bound (z = 1), not just on the point estimate:
+# out-of-fold precision measured on a few hundred tickets overstates what the next ones will see.
+THRESHOLD_Z = 1.0
 
 
 @dataclass
@@ -44,6 +47,7 @@ def train(
     embedder: Embedder | None = None,
     target_precision: float = TARGET_PRECISION,
     min_support: int = 20,
+    z: float = THRESHOLD_Z,
 ) -> TrainedModel:
     """Fit the classifier; choose per-label thresholds on its out-of-fold predictions."""
     started = time.perf_counter()
@@ -54,8 +58,8 @@ def train(
     pred = clf.classes_[proba.argmax(1)]
     conf = proba.max(1)
     correct = pred == y
-    thresholds = label_thresholds(pred, conf, correct, target_precision, min_support=min_support)
-    _, default = coverage_at_precision(conf, correct, target_precision)
+    thresholds = label_thresholds(pred, conf, correct, target_precision, min_support=min_support, z=z)
+    _, default = coverage_at_precision(conf, correct, target_precision, z=z)
     metrics["auto_coverage"], metrics["auto_precision"] = auto_share(pred, conf, correct, thresholds, default)
     metrics["n_samples"] = len(y)
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)

@@ -160,15 +160,18 @@ def matter(doc: Doc) -> str:
 
 
 def content_words(text: str) -> list[str]:
-    return [w for w in tokenize(text) if w not in STOPWORDS and len(w) >= 2 and not w.isdigit()]
+    # ASCII tokens are mostly codes and anonymised names (A5, 12345), not topics
+    return [w for w in tokenize(text) if w not in STOPWORDS and len(w) >= 2 and not w.isascii()]
 
 
-def vectorise(texts: Sequence[str], *, idf: bool = True) -> tuple[np.ndarray, TfidfVectorizer]:
+def vectorise(
+    texts: Sequence[str], *, idf: bool = True, max_features: int | None = None
+) -> tuple[np.ndarray, TfidfVectorizer]:
     """L2-normalised TF(-IDF) over content words and character bigrams.
 
     Without IDF for tiny pools (a new ticket against a few open ones), where IDF is mostly noise.
     """
-    vec = TfidfVectorizer(analyzer=_features, sublinear_tf=True, use_idf=idf)
+    vec = TfidfVectorizer(analyzer=_features, sublinear_tf=True, use_idf=idf, max_features=max_features)
     return vec.fit_transform(list(texts)), vec
 
 

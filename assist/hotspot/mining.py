@@ -15,6 +15,7 @@ from assist.hotspot.documents import Doc, content_words, vectorise
 CLUSTER_SIMILARITY = 0.3
 PLACE_BONUS = 0.15  # the same compound / village / road named: likely the same matter
 SURGE_Z = 3.0
+MAX_FEATURES = 8000  # bounds the centroid matrix: tickets in the window × features
 SURGE_MIN_COUNT = 5
 
 
@@ -34,54 +35,66 @@ class Hotspot:
 
 
 def _cluster(matrix, docs: Sequence[Doc], threshold: float) -> list[list[int]]:
-    """Leader clustering in time order within a district: one pass, centroids updated as they grow."""
+    """Leader clustering in time order within a district: one pass, centroids updated as they grow.
+
+    Centroids live in one preallocated matrix so each ticket is compared with all of them at once.
+    """
+    dense = matrix.toarray().astype(np.float32)
+    n = len(docs)
+    sums = np.zeros((n, dense.shape[1]), dtype=np.float32)
+    norms = np.ones(n, dtype=np.float32)
     clusters: list[list[int]] = []
-    centroids: list[np.ndarray] = []
     districts: list[str | None] = []
     places: list[set[str]] = []
-    dense = matrix.toarray()
     for i in np.argsort([d.created_at for d in docs], kind="stable"):
-        best, best_sim = -1, threshold
-        for c, centroid in enumerate(centroids):
-            if districts[c] and docs[i].district and districts[c] != docs[i].district:
-                continue
-            sim = float(dense[i] @ centroid) / (np.linalg.norm(centroid) or 1.0)
-            if docs[i].places & places[c]:
-                sim += PLACE_BONUS
-            if sim >= best_sim:
-                best, best_sim = c, sim
+        k = len(clusters)
+        best = -1
+        if k:
+            sims = (sums[:k] @ dense[i]) / norms[:k]
+            for c in range(k):
+                if docs[i].places & places[c]:
+                    sims[c] += PLACE_BONUS
+                if districts[c] and docs[i].district and districts[c] != docs[i].district:
+                    sims[c] = -1.0
+            c = int(np.argmax(sims))
+            if sims[c] >= threshold:
+                best = c
         if best < 0:
-            clusters.append([i])
-            centroids.append(dense[i].copy())
+            best = k
+            clusters.append([])
             districts.append(docs[i].district)
-            places.append(set(docs[i].places))
-        else:
-            clusters[best].append(i)
-            centroids[best] += dense[i]
-            districts[best] = districts[best] or docs[i].district
-            places[best] |= docs[i].places
-    return _merge(clusters, centroids, districts, threshold)
+            places.append(set())
+        clusters[best].append(i)
+        sums[best] += dense[i]
+        norms[best] = np.linalg.norm(sums[best]) or 1.0
+        districts[best] = districts[best] or docs[i].district
+        places[best] |= docs[i].places
+    return _merge(clusters, sums[: len(clusters)] / norms[: len(clusters), None], districts, threshold)
 
 
-def _merge(clusters, centroids, districts, threshold: float) -> list[list[int]]:
-    """One pass leaves near-identical clusters apart when an early member was atypical; join them."""
-    merged = True
-    while merged and len(clusters) > 1:
-        merged = False
-        unit = np.array([c / (np.linalg.norm(c) or 1.0) for c in centroids])
-        sims = unit @ unit.T
-        np.fill_diagonal(sims, -1)
-        for a, b in zip(*np.unravel_index(np.argsort(-sims, axis=None), sims.shape), strict=True):
-            if sims[a, b] < threshold:
-                break
-            if a < b and (not districts[a] or not districts[b] or districts[a] == districts[b]):
-                clusters[a] += clusters.pop(b)
-                centroids[a] = centroids[a] + centroids.pop(b)
-                other = districts.pop(b)
-                districts[a] = districts[a] or other
-                merged = True
-                break
-    return clusters
+def _merge(clusters, unit: np.ndarray, districts, threshold: float) -> list[list[int]]:
+    """One pass leaves near-identical clusters apart when an early member was atypical; join them
+    (pairs above the threshold, in compatible districts, transitively)."""
+    k = len(clusters)
+    if k < 2:
+        return clusters
+    parent = list(range(k))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    sims = unit @ unit.T
+    np.fill_diagonal(sims, -1)
+    for a, b in zip(*np.nonzero(np.triu(sims >= threshold)), strict=True):
+        if not districts[a] or not districts[b] or districts[a] == districts[b]:
+            parent[find(b)] = find(a)
+    groups: dict[int, list[int]] = {}
+    for c in range(k):
+        groups.setdefault(find(c), []).extend(clusters[c])
+    return list(groups.values())
 
 
 def _topic(texts: Sequence[str], n: int = 3) -> str:
@@ -113,7 +126,7 @@ def mine(
     base_docs = [d for d in docs if base_start <= d.created_at < start]
     if not recent_docs:
         return []
-    matrix, vec = vectorise([d.text for d in recent_docs + base_docs])
+    matrix, vec = vectorise([d.text for d in recent_docs + base_docs], max_features=MAX_FEATURES)
     recent_m = matrix[: len(recent_docs)]
     base_m = matrix[len(recent_docs) :]
     out = []

@@ -101,6 +101,13 @@ def test_label_thresholds_per_category():
     assert th["b"] is None
     assert th["c"] is not None  # too few: the global threshold
     assert passes("a", 0.7, th, None) and not passes("a", 0.6, th, None)
+    # with a confidence margin, 15 right out of 15 is not yet proof of 97 %
+    assert label_thresholds(pred, conf, correct, 0.97, min_support=20, z=1.0)["a"] is None
+    many = [0.9] * 400
+    assert (
+        coverage_at_precision([0.99] * 400 + many, [True] * 400 + [True] * 392 + [False] * 8, 0.97, z=1.0)[0]
+        > 0.9
+    )
     assert not passes("b", 0.999, th, None)
     assert not passes("z", 0.999, th, None) and passes("z", 0.9, th, 0.8)
     coverage, precision = auto_share(pred[:30], conf[:30], correct[:30], th)
