@@ -49,11 +49,12 @@ export function connect() {
       /* ignore non-JSON frames */
     }
   }
-  socket.onclose = () => {
+  socket.onclose = (ev) => {
     wsState.value = 'closed'
     socket = null
-    dispatch({ type: 'ws.close' })
-    if (wanted) {
+    dispatch({ type: 'ws.close', code: ev.code })
+    // 4401: the token was refused — reconnecting would not help until the user signs in again
+    if (wanted && ev.code !== 4401) {
       retry = Math.min(retry + 1, 6)
       clearTimeout(timer)
       timer = setTimeout(connect, 500 * 2 ** retry)
