@@ -54,10 +54,13 @@ def evaluate_cmd(
     from kb.search.evaluate import MODES, evaluate, read_qa
     from kb.search.store import embed_passages, embed_queries_cached
 
-    items = read_qa(qa)
+    try:
+        items = read_qa(qa)
+        extras = read_qa(extra) if extra else []
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
     if limit:
         items = items[:limit]
-    extras = read_qa(extra) if extra else []
     model = get_embedder(embedder or get_settings().embedder)
     factory = _sessionmaker()
 

@@ -187,3 +187,39 @@ class BM25Index:
         pairs += [(d, float(s)) for d, s in delta.items() if s > 0]
         pairs.sort(key=lambda p: (-p[1], p[0]))
         return pairs[:k]
+
+    # -- persistence (plain arrays: no pickle)
+
+    def state(self) -> tuple[dict[str, np.ndarray], list[str]]:
+        """Arrays and the vocabulary (term of each column), after folding updates in."""
+        if self._delta or not self._alive.all():
+            self.compact()
+        m = self._main
+        arrays = {
+            "data": m.data,
+            "indices": m.indices,
+            "indptr": m.indptr,
+            "shape": np.asarray(m.shape, np.int64),
+            "ids": self._main_ids,
+            "lens": self._main_len,
+            "params": np.asarray([self.k1, self.b], np.float64),
+        }
+        vocab = [""] * len(self.vocab)
+        for t, i in self.vocab.items():
+            vocab[i] = t
+        return arrays, vocab
+
+    @classmethod
+    def from_state(cls, arrays: dict[str, np.ndarray], vocab: list[str]) -> BM25Index:
+        k1, b = (float(x) for x in arrays["params"])
+        idx = cls(k1=k1, b=b)
+        idx.vocab = {t: i for i, t in enumerate(vocab)}
+        shape = tuple(int(x) for x in arrays["shape"])
+        idx._main = sparse.csc_matrix((arrays["data"], arrays["indices"], arrays["indptr"]), shape=shape)
+        idx._main_ids = np.asarray(arrays["ids"], np.int64)
+        idx._main_len = np.asarray(arrays["lens"], np.float32)
+        idx._alive = np.ones(len(idx._main_ids), bool)
+        idx._row_of = {int(d): r for r, d in enumerate(idx._main_ids)}
+        idx._n = len(idx._main_ids)
+        idx._total_len = float(idx._main_len.sum())
+        return idx

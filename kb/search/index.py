@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kb.enums import ArticleStatus
+from kb.search.bm25 import BM25Index
 from kb.search.embedders import Embedder, get_embedder
 from kb.search.engine import DocMeta, Filters, Hit, Mode, SearchEngine, doc_tokens
 from kb.search.store import cached_vectors
@@ -36,6 +38,8 @@ log = logging.getLogger("hotline.kb")
 # Stamps are taken before commit: re-read a margin so a slow transaction is never missed.
 SYNC_MARGIN = timedelta(minutes=2)
 LOAD_BATCH = 2000
+SNAPSHOT_FORMAT = 1
+SNAPSHOT_EVERY = 1800.0  # seconds: a changed index is snapshotted at most this often
 _COLUMNS = (
     Article.id,
     Article.tenant_id,
@@ -77,6 +81,51 @@ class Result:
         return dict(self.__dict__)
 
 
+def _meta_to_arrays(meta: dict[int, DocMeta]) -> tuple[dict[str, np.ndarray], list[str]]:
+    def num(v) -> int:
+        return -1 if v is None else int(v)
+
+    def when(v: datetime | None) -> int:
+        return -1 if v is None else int(v.timestamp() * 1_000_000)
+
+    districts = sorted({m.district for m in meta.values() if m.district})
+    pos = {d: i for i, d in enumerate(districts)}
+    items = list(meta.items())
+    arrays = {
+        "ids": np.asarray([a for a, _ in items], np.int64),
+        "tenant": np.asarray([num(m.tenant_id) for _, m in items], np.int64),
+        "base": np.asarray([num(m.base_id) for _, m in items], np.int64),
+        "category": np.asarray([num(m.category_id) for _, m in items], np.int64),
+        "unit": np.asarray([num(m.unit_id) for _, m in items], np.int64),
+        "district": np.asarray([pos[m.district] if m.district else -1 for _, m in items], np.int64),
+        "valid_from": np.asarray([when(m.valid_from) for _, m in items], np.int64),
+        "valid_until": np.asarray([when(m.valid_until) for _, m in items], np.int64),
+    }
+    return arrays, districts
+
+
+def _meta_from_arrays(a: dict[str, np.ndarray], districts: list[str]) -> dict[int, DocMeta]:
+    def opt(v: int) -> int | None:
+        return None if v < 0 else int(v)
+
+    def when(v: int) -> datetime | None:
+        return None if v < 0 else datetime.fromtimestamp(v / 1_000_000, UTC)
+
+    out = {}
+    for i, aid in enumerate(a["ids"].tolist()):
+        d = int(a["district"][i])
+        out[aid] = DocMeta(
+            tenant_id=opt(a["tenant"][i]),
+            base_id=opt(a["base"][i]),
+            category_id=opt(a["category"][i]),
+            district=districts[d] if d >= 0 else None,
+            unit_id=opt(a["unit"][i]),
+            valid_from=when(int(a["valid_from"][i])),
+            valid_until=when(int(a["valid_until"][i])),
+        )
+    return out
+
+
 class KBIndex:
     def __init__(self, *, db_url: str, embedder: Embedder, data_dir: Path) -> None:
         self.embedder = embedder
@@ -88,6 +137,7 @@ class KBIndex:
         self.lock = threading.RLock()
         self.missing: set[int] = set()  # published, but passage vectors not computed yet
         self._applied: dict[int, datetime] = {}  # article → search stamp last applied by sync()
+        self._saved_at = time.monotonic()
 
     # -- loading
 
@@ -132,68 +182,94 @@ class KBIndex:
                 docs.append((row.id, tokens, meta))
                 passages[row.id] = ps
             last = rows[-1].id
-        persisted = self._load_persisted()
-        fresh = {a: ps for a, ps in passages.items() if persisted is None or a not in persisted.n_chunks}
-        vecs = self._vectors_for(db, fresh)
+        vecs = self._vectors_for(db, passages)
         self.engine.bulk_load(docs, list(vecs.items()))
-        if persisted is not None:
-            # keep the persisted vectors of articles still published (stale ones are re-synced below)
-            keep = [a for a in persisted.n_chunks if a in self.engine.meta and a not in vecs]
-            drop = [a for a in persisted.n_chunks if a not in keep]
-            for a in drop:
-                persisted.remove(a)
-            for a, v in vecs.items():
-                persisted.add(a, v)
-            self.engine.vectors = persisted
-        self.missing = {a for a in passages if a not in self.engine.vectors}
+        self.missing = {a for a in passages if a not in vecs}
         self.watermark = start
         log.info(
-            "kb index loaded",
+            "kb index loaded from the database",
             extra={
                 "articles": len(docs),
                 "missing_vectors": len(self.missing),
-                "persisted": persisted is not None,
                 "seconds": round(time.perf_counter() - t0, 2),
             },
         )
 
-    def _load_persisted(self) -> VectorIndex | None:
-        manifest = self.path.with_suffix(".json")
-        if not (self.path.exists() and manifest.exists()):
-            return None
+    # -- snapshots: BM25 arrays, metadata, FAISS, and the watermark they are valid at
+
+    @property
+    def _manifest(self) -> Path:
+        return self.path.with_suffix(".json")
+
+    def _load_snapshot(self) -> bool:
+        """Load the last snapshot if it fits this embedder; the caller then syncs from its watermark."""
+        if not self._manifest.exists():
+            return False
+        t0 = time.perf_counter()
         try:
-            info = json.loads(manifest.read_text())
-            if info.get("embedder") != self.embedder.name:
-                return None
-            vi = VectorIndex.load(self.path, self.embedder.dim)
-            self._persisted_watermark = datetime.fromisoformat(info["watermark"])
-            return vi
-        except Exception:  # a damaged file is rebuilt from the embedding cache
-            log.warning("kb persisted index unreadable, rebuilding", exc_info=True)
-            return None
+            info = json.loads(self._manifest.read_text())
+            if info.get("embedder") != self.embedder.name or info.get("format") != SNAPSHOT_FORMAT:
+                return False
+            stem = self.path.with_name(f"{self.path.stem}-{info['generation']}")
+            with np.load(stem.with_suffix(".bm25.npz")) as z:
+                arrays = {k: z[k] for k in z.files}
+            vocab = stem.with_suffix(".vocab.txt").read_text(encoding="utf-8").split("\n")
+            bm25 = BM25Index.from_state(arrays, vocab if arrays["shape"][1] else [])
+            with np.load(stem.with_suffix(".meta.npz")) as z:
+                meta = _meta_from_arrays({k: z[k] for k in z.files}, info["districts"])
+            vectors = VectorIndex.load(stem.with_suffix(".faiss"), self.embedder.dim)
+        except Exception:  # damaged or partial: load from the database instead
+            log.warning("kb index snapshot unreadable, loading from the database", exc_info=True)
+            return False
+        self.engine.bm25, self.engine.meta, self.engine.vectors = bm25, meta, vectors
+        self.missing = {a for a in meta if a not in vectors}
+        self.watermark = datetime.fromisoformat(info["watermark"])
+        log.info(
+            "kb index loaded from snapshot",
+            extra={"articles": len(meta), "seconds": round(time.perf_counter() - t0, 2)},
+        )
+        return True
 
     def save(self) -> None:
+        """Write a snapshot (new generation files first, the manifest last, then drop old generations)."""
         if self.engine.vectors is None or self.watermark is None:
             return
         with self.lock:
-            self.engine.vectors.save(self.path)
-            self.path.with_suffix(".json").write_text(
-                json.dumps({"embedder": self.embedder.name, "watermark": self.watermark.isoformat()})
-            )
+            gen = f"{int(time.time() * 1000)}"
+            stem = self.path.with_name(f"{self.path.stem}-{gen}")
+            stem.parent.mkdir(parents=True, exist_ok=True)
+            arrays, vocab = self.engine.bm25.state()
+            np.savez(stem.with_suffix(".bm25.npz"), **arrays)
+            stem.with_suffix(".vocab.txt").write_text("\n".join(vocab), encoding="utf-8")
+            meta_arrays, districts = _meta_to_arrays(self.engine.meta)
+            np.savez(stem.with_suffix(".meta.npz"), **meta_arrays)
+            self.engine.vectors.save(stem.with_suffix(".faiss"))
+            manifest = {
+                "format": SNAPSHOT_FORMAT,
+                "embedder": self.embedder.name,
+                "watermark": self.watermark.isoformat(),
+                "generation": gen,
+                "districts": districts,
+                "articles": len(self.engine.meta),
+            }
+            tmp = self._manifest.with_suffix(".json.tmp")
+            tmp.write_text(json.dumps(manifest, ensure_ascii=False))
+            os.replace(tmp, self._manifest)
+            for old in self.path.parent.glob(f"{self.path.stem}-*"):
+                if not old.name.startswith(f"{self.path.stem}-{gen}."):
+                    old.unlink(missing_ok=True)
+            self._saved_at = time.monotonic()
 
     # -- keeping in step
 
     def sync(self, db: Session) -> set[int]:
         """Apply changes since the last sync; returns published articles still lacking vectors."""
         with self.lock:
-            if self.watermark is None:
-                self._persisted_watermark = None
+            if self.watermark is None and not self._load_snapshot():
                 self._full_load(db)
-                since = self._persisted_watermark  # vectors in the file may be older than the articles
-                if since is None:
-                    return set(self.missing)
-            else:
-                since = self.watermark
+                self.save()  # the next process starts from here instead of re-tokenising everything
+                return set(self.missing)
+            since = self.watermark
             start = utcnow()
             floor = since - SYNC_MARGIN
             rows = db.execute(
@@ -219,7 +295,9 @@ class KBIndex:
                     self.missing.discard(aid)
                 else:
                     self.missing.add(aid)
-            self.watermark = max(self.watermark or start, start)
+            self.watermark = max(since, start)
+            if rows and time.monotonic() - self._saved_at > SNAPSHOT_EVERY:
+                self.save()
             return set(self.missing)
 
     def rebuild(self, db: Session) -> int:
@@ -227,9 +305,6 @@ class KBIndex:
             self.engine = SearchEngine(self.embedder)
             self.watermark = None
             self._applied = {}
-            if self.path.exists():
-                self.path.unlink()
-            self._persisted_watermark = None
             self._full_load(db)
             self.save()
             return len(self.engine)

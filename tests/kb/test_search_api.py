@@ -73,15 +73,34 @@ def test_suggest_and_qa(kb_client, auth):
     assert r.status_code == 200 and body["answered"] is False and "没有找到" in body["answer"]
 
 
-def test_index_persists_and_rebuilds(kb_app, kb_db, tmp_path):
+def test_index_snapshot_then_delta(kb_app, kb_db, scope_of, tmp_path):
+    """A new process starts from the snapshot (no re-tokenising) and applies what changed since."""
+    from kb import service
+    from kb.enums import ArticleAction
+
     s = kb_app.state.settings
     idx = get_index(db_url=s.resolved_database_url(), embedder_spec=s.embedder, data_dir=tmp_path)
     n = idx.rebuild(kb_db)
-    assert n >= 40 and idx.path.exists()
-    # a new process: loads the persisted vectors, then syncs
+    assert n >= 40 and idx.path.with_suffix(".json").exists()
+    editor = scope_of("editor")
+    art = service.create_article(kb_db, editor, title="快照之后新上架的知识", body="荔枝节期间公交加密班次。")
+    for action in (ArticleAction.submit, ArticleAction.approve, ArticleAction.publish):
+        service.transition(kb_db, editor, art.id, action)
+    kb_db.commit()
+    gone = next(iter(idx.engine.meta))
+    service.transition(kb_db, editor, gone, ArticleAction.unpublish)
+    kb_db.commit()
+
     fresh = KBIndex(db_url=s.resolved_database_url(), embedder=idx.embedder, data_dir=tmp_path)
-    fresh.sync(kb_db)
-    assert len(fresh.engine) == n and len(fresh.engine.vectors) == len(idx.engine.vectors)
-    a = [h.article_id for h in fresh.engine.search("停水原因", k=1)]
-    b = [h.article_id for h in idx.engine.search("停水原因", k=1)]
-    assert a == b
+    assert fresh._load_snapshot() and len(fresh.engine) == n  # the snapshot as saved
+    fresh.watermark = None
+    fresh.engine = type(fresh.engine)(fresh.embedder)
+    fresh.sync(kb_db)  # snapshot + delta
+    assert art.id in fresh.engine.meta and gone not in fresh.engine.meta
+    assert len(fresh.engine) == n
+    a = [h.article_id for h in fresh.engine.search("荔枝节公交", k=1, mode="bm25")]  # no vectors yet
+    assert a == [art.id]
+    b = [h.article_id for h in fresh.engine.search("停水原因", k=1)]
+    assert b == [h.article_id for h in idx.engine.search("停水原因", k=1)]
+    service.transition(kb_db, editor, gone, ArticleAction.publish)
+    kb_db.commit()
