@@ -25,6 +25,7 @@ PAGES = [
     ("editor", "/kb/editor", "已上架", "kb-editor"),
     ("qa", "/qa", "待复核", "qa-reviews"),
     ("supervisor", "/monitor", "1001", "supervisor-monitor"),
+    ("dispatcher", "/reports/tickets", "派单及时率", "reports-ticket-kpis"),
     ("police_leader", "/m/leader", "已超期", "mobile-leader"),
 ]
 
