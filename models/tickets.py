@@ -25,6 +25,9 @@ from models.db import Base, utcnow
 # On PostgreSQL a tsvector of character bigrams (GIN-indexed full-text search over Chinese);
 # on SQLite the column stays empty and search falls back to LIKE.
 SearchVector = Text().with_variant(postgresql.TSVECTOR(), "postgresql")
+# Units holding an active assignment (who may read the ticket): int[] with a GIN index on PostgreSQL,
+# so "my unit's tickets" combines with search and state filters in one bitmap; JSON on SQLite.
+UnitIds = JSON().with_variant(postgresql.ARRAY(Integer), "postgresql")
 
 
 class Ticket(Base):
@@ -35,6 +38,7 @@ class Ticket(Base):
         Index("ix_tickets_lead_state_created", "lead_unit_id", "state", "created_at"),
         Index("ix_tickets_state_due", "state", "due_at"),
         Index("ix_tickets_search_vector", "search_vector", postgresql_using="gin"),
+        Index("ix_tickets_unit_ids", "unit_ids", postgresql_using="gin"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,6 +93,7 @@ class Ticket(Base):
     warning: Mapped[str] = mapped_column(String(8), default="none")  # as last recorded by the sweep
 
     search_vector: Mapped[str | None] = mapped_column(SearchVector, deferred=True)
+    unit_ids: Mapped[list[int] | None] = mapped_column(UnitIds)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -46,7 +46,7 @@ def unit_kpis(db: Session, scope: Scope, *, start: datetime, end: datetime) -> d
         )
         .join(Ticket, Ticket.id == E.ticket_id)
         .where(
-            access.visible(scope),
+            access.visible(scope, db),
             E.created_at >= start,
             E.created_at < end,
             E.unit_id.is_not(None),
@@ -91,13 +91,13 @@ def centre_kpis(db: Session, scope: Scope, *, start: datetime, end: datetime) ->
     dispatched, dispatched_on_time = db.execute(
         select(func.count(E.id), func.sum(case((E.on_time.is_(True), 1), else_=0)))
         .join(Ticket, Ticket.id == E.ticket_id)
-        .where(access.visible(scope), E.action == "dispatch", E.created_at >= start, E.created_at < end)
+        .where(access.visible(scope, db), E.action == "dispatch", E.created_at >= start, E.created_at < end)
     ).one()
     consult = (
         Ticket.appeal_type == AppealType.consultation,
         Ticket.created_at >= start,
         Ticket.created_at < end,
-        access.visible(scope),
+        access.visible(scope, db),
     )
     consultations = db.scalar(select(func.count(Ticket.id)).where(*consult)) or 0
     replied = (
@@ -129,7 +129,7 @@ def monitor(db: Session, scope: Scope, *, now: datetime | None = None) -> dict[s
     )
     rows = db.execute(
         select(Ticket.state, colour.label("colour"), func.count(Ticket.id))
-        .where(access.visible(scope))
+        .where(access.visible(scope, db))
         .group_by(Ticket.state, colour)
     ).all()
     by_state: dict[str, dict[str, Any]] = {}

@@ -91,7 +91,7 @@ def _sees_everything(db: Session, scope: Scope) -> bool:
 
 
 def where(db: Session, scope: Scope, f: Filters, now: datetime) -> list[ColumnElement[bool]]:
-    conds: list[ColumnElement[bool]] = [] if _sees_everything(db, scope) else [access.visible(scope)]
+    conds: list[ColumnElement[bool]] = [] if _sees_everything(db, scope) else [access.visible(scope, db)]
     if f.inbox:
         conds += _inbox(scope, f.inbox, now)
     if f.state:
@@ -164,7 +164,7 @@ def caller_history(db: Session, scope: Scope, phone: str, *, limit: int = 20) ->
     rows = list(
         db.scalars(
             select(Ticket)
-            .where(access.visible(scope), Ticket.citizen_phone == phone)
+            .where(access.visible(scope, db), Ticket.citizen_phone == phone)
             .order_by(Ticket.created_at.desc(), Ticket.id.desc())
             .limit(limit)
         )

@@ -85,7 +85,7 @@ def _actor_role(scope: Scope, transition: Transition | None) -> str | None:
 
 def get(db: Session, scope: Scope, ticket_id: int, *, lock: bool = False) -> Ticket:
     """The ticket if `scope` may read it, else NotFound (no hint that it exists)."""
-    stmt = select(Ticket).where(Ticket.id == ticket_id, access.visible(scope))
+    stmt = select(Ticket).where(Ticket.id == ticket_id, access.visible(scope, db))
     if lock:
         stmt = stmt.with_for_update(of=Ticket).execution_options(populate_existing=True)
     ticket = db.scalar(stmt)
@@ -517,11 +517,13 @@ def _assign(ctx: Ctx, unit_id: int, kind: AssignmentKind, **extra: Any) -> Ticke
         unit_id=unit_id,
         kind=str(kind),
         assigned_by_unit_id=ctx.scope.unit_id,
+        active=True,
         created_at=ctx.now,
         **extra,
     )
     ctx.db.add(row)
     ctx.ticket.assignments.append(row)
+    _sync_units(ctx.ticket)
     return row
 
 
@@ -529,6 +531,12 @@ def _deactivate(ticket: Ticket, *kinds: AssignmentKind) -> None:
     for a in _active(ticket):
         if not kinds or a.kind in kinds:
             a.active = False
+    _sync_units(ticket)
+
+
+def _sync_units(ticket: Ticket) -> None:
+    """tickets.unit_ids mirrors the active assignments (the read path filters on it)."""
+    ticket.unit_ids = sorted({a.unit_id for a in _active(ticket)})
 
 
 def _open_unit_windows(ctx: Ctx, handling: datetime | None = None) -> None:

@@ -229,7 +229,7 @@ def _rows(n: int, first_id: int, centre: int, tenants: list[int], units: list[in
 COLUMNS = ("id, number, tenant_id, channel, appeal_type, urgency, title, content, address, district, category, "
            "citizen_phone, state, lead_unit_id, created_at, updated_at, due_at, warn_at, doc")  # fmt: skip
 SECONDARY = ["ix_tickets_tenant_state_created", "ix_tickets_lead_state_created", "ix_tickets_state_due",
-             "ix_tickets_search_vector", "ix_tickets_created_at", "ix_tickets_citizen_phone",
+             "ix_tickets_search_vector", "ix_tickets_unit_ids", "ix_tickets_created_at", "ix_tickets_citizen_phone",
              "ix_tickets_call_id", "ix_tickets_external_id"]  # fmt: skip
 
 
@@ -262,9 +262,10 @@ def _bulk_load(url: str, n: int) -> dict[str, float]:
         t0 = time.perf_counter()
         cols = COLUMNS.replace(", doc", "")
         conn.execute(
-            f"insert into tickets ({cols}, search_vector, confidential, difficult, supervised, reopen_count, "
+            f"insert into tickets ({cols}, search_vector, unit_ids, confidential, difficult, supervised, reopen_count, "
             "unsatisfied_count, urge_count, return_count, warning, version) "
-            f"select {cols}, strip(to_tsvector('simple', doc)), false, false, false, 0, 0, 0, 0, 'none', 1 "
+            f"select {cols}, strip(to_tsvector('simple', doc)), "
+            "case when lead_unit_id is null then null else array[lead_unit_id] end, false, false, false, 0, 0, 0, 0, 'none', 1 "
             "from bench_stage"
         )
         conn.execute(
