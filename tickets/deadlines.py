@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.db import utcnow
 from models.tickets import SlaRule, Ticket
 from tickets.calendar import WorkingCalendar
 from tickets.enums import TicketState, Urgency, WarningColour
@@ -51,6 +52,24 @@ def policy_for(db: Session, category: str | None) -> Policy:
     if rule is None:
         return Policy()
     return Policy(rule.handling_days, rule.urgent_handling_days, rule.yellow_pct)
+
+
+def set_rule(
+    db: Session, *, category: str, handling_days: int, urgent_handling_days: int, yellow_pct: float
+) -> SlaRule:
+    """Create or change the handling rule of a category ("*": the default)."""
+    row = db.get(SlaRule, category)
+    if row is None:
+        row = SlaRule(category=category)
+        db.add(row)
+    row.handling_days, row.urgent_handling_days, row.yellow_pct = (
+        handling_days,
+        urgent_handling_days,
+        yellow_pct,
+    )
+    row.updated_at = utcnow()
+    db.flush()
+    return row
 
 
 def sign_deadline(cal: WorkingCalendar, urgency: str, start: datetime) -> datetime:

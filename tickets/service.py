@@ -5,10 +5,13 @@ Functions take a Session and plain values and never commit; the caller owns the 
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from prometheus_client import Counter
@@ -270,6 +273,29 @@ def _index(db: Session, ticket: Ticket) -> None:
         return
     doc = search.document(ticket.title, ticket.content, ticket.address)
     ticket.search_vector = func.strip(func.to_tsvector("simple", doc))  # type: ignore[assignment]
+
+
+def store_attachment(
+    db: Session, scope: Scope, *, data_dir: Path, filename: str, content_type: str, content: bytes
+) -> TicketAttachment:
+    """Keep an uploaded file under data_dir/attachments; link it to a ticket with `attachment_ids`."""
+    now = utcnow()
+    rel = Path("attachments") / f"{now:%Y/%m}" / uuid.uuid4().hex
+    target = data_dir / rel
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(content)
+    row = TicketAttachment(
+        filename=filename[:255],
+        content_type=content_type[:100],
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        path=str(rel),
+        uploaded_by_id=scope.user_id or None,
+        created_at=now,
+    )
+    db.add(row)
+    db.flush()
+    return row
 
 
 def _link_attachments(db: Session, ticket: Ticket, ids: list[int]) -> None:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import uuid
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -349,22 +347,14 @@ async def upload_attachment(
         raise Invalid("附件不能超过 20 MB", field="file")
     if not content:
         raise Invalid("附件为空", field="file")
-    digest = hashlib.sha256(content).hexdigest()
-    now = utcnow()
-    rel = Path("attachments") / f"{now:%Y/%m}" / f"{uuid.uuid4().hex}"
-    target = Path(request.app.state.settings.data_dir) / rel
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(content)
-    row = TicketAttachment(
-        filename=(file.filename or "file")[:255],
-        content_type=(file.content_type or "application/octet-stream")[:100],
-        size=len(content),
-        sha256=digest,
-        path=str(rel),
-        uploaded_by_id=scope.user_id,
-        created_at=now,
+    row = service.store_attachment(
+        db,
+        scope,
+        data_dir=Path(request.app.state.settings.data_dir),
+        filename=file.filename or "file",
+        content_type=file.content_type or "application/octet-stream",
+        content=content,
     )
-    db.add(row)
     db.commit()
     return row
 
@@ -424,14 +414,7 @@ def list_sla_rules(db: DB, scope: CurrentScope) -> list:
     "/tickets/sla-rules/{category:path}", response_model=SlaRuleOut, summary="设置分类的办理时限与黄灯比例"
 )
 def put_sla_rule(category: str, body: SlaRuleIn, db: DB, scope: Admin) -> object:
-    row = db.get(SlaRule, category)
-    if row is None:
-        row = SlaRule(category=category)
-        db.add(row)
-    row.handling_days = body.handling_days
-    row.urgent_handling_days = body.urgent_handling_days
-    row.yellow_pct = body.yellow_pct
-    row.updated_at = utcnow()
+    row = deadlines.set_rule(db, category=category, **body.model_dump())
     db.commit()
     return row
 
