@@ -10,7 +10,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, false, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kb import lifecycle
@@ -409,7 +409,7 @@ def list_articles(
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Article], int]:
-    """A filtered page of articles the user may read (SQL filters, permission check per row)."""
+    """A filtered page of articles the user may read, filtered and paged in SQL."""
     if base_id is not None:
         get_base(db, scope, base_id)
         stmt = select(Article).where(Article.base_id == base_id)
@@ -428,14 +428,26 @@ def list_articles(
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Article.title.like(like), Article.body.like(like)))
-    if not scope.has(Role.admin, Role.kb_editor) and base_id is None:
-        stmt = stmt.where(Article.status == ArticleStatus.published)
-    rows = [
-        a
-        for a in db.scalars(stmt.order_by(Article.updated_at.desc(), Article.id.desc()))
-        if article_allows(db, scope, a, Permission.read)
-    ]
-    return rows[offset : offset + limit], len(rows)
+    if base_id is None:
+        stmt = stmt.where(_readable_clause(db, scope))
+    total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = db.scalars(stmt.order_by(Article.updated_at.desc(), Article.id.desc()).offset(offset).limit(limit))
+    return list(rows), total
+
+
+def _readable_clause(db: Session, scope: Scope):
+    """SQL for `article_allows(read)` in the reply base: categories are few, so their grants are
+    resolved here once and the article table is filtered and paged by the database."""
+    cats = list(db.scalars(select(Category).where(Category.tenant_id.in_(readable_tenant_ids(db, scope)))))
+    readable = [c.id for c in cats if category_allows(db, scope, c, Permission.read)]
+    writable = [c.id for c in cats if c.id in readable and category_allows(db, scope, c, Permission.write)]
+    none_writable = category_allows(db, scope, None, Permission.write)
+    in_branch = or_(Article.category_id.is_(None), Article.category_id.in_(readable))
+    # agents and the chatbot: published only; editors of a branch also see its other states
+    editable = or_(
+        Article.category_id.in_(writable), Article.category_id.is_(None) if none_writable else false()
+    )
+    return and_(in_branch, or_(Article.status == ArticleStatus.published, editable))
 
 
 # ---------------------------------------------------------------- versions

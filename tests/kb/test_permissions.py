@@ -52,6 +52,12 @@ def test_branch_grants_restrict_read_write_review(kb_client, auth, kb_db, new_ca
     # agents read it; a city-management handler (no grant on the branch) does not even see it
     assert kb_client.get(f"/api/kb/articles/{art['id']}", headers=auth("agent02")).status_code == 200
     assert kb_client.get(f"/api/kb/articles/{art['id']}", headers=auth("cg_handler")).status_code == 404
+    listed = kb_client.get("/api/kb/articles", params={"size": 200}, headers=auth("cg_handler")).json()
+    assert art["id"] not in [a["id"] for a in listed["items"]]
+    listed = kb_client.get(
+        "/api/kb/articles", params={"category_id": root["id"]}, headers=auth("agent02")
+    ).json()
+    assert [a["id"] for a in listed["items"]] == [art["id"]] and listed["total"] == 1
     cats = {c["id"] for c in kb_client.get("/api/kb/categories", headers=auth("cg_handler")).json()}
     assert root["id"] not in cats and child["id"] not in cats
     assert child["id"] in {
