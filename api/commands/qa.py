@@ -86,3 +86,56 @@ def _tenant_rules(code: str) -> list:
         if found is None:
             raise typer.BadParameter(f"租户 {code} 不存在", param_hint="--tenant")
         return rules_for_engine(list_rules(db, found.id))
+
+
+@app.command("evaluate-emotion")
+def evaluate_emotion(
+    csv_path: Annotated[
+        Path, typer.Option("--csv", help="CSV：text,sentiment（愤怒/中性/悲伤/恐惧），如 messages_dev.csv")
+    ],
+    limit: Annotated[int, typer.Option(help="最多评测多少条，0 为全部")] = 0,
+) -> None:
+    """评测群众情绪预警规则：把每条文本当作群众的话，预警（愤怒/威胁/自伤）对照"愤怒"标注的精确率与召回率；
+    最后一行为 JSON。"""
+    import csv
+    from collections import Counter
+
+    from tqdm import tqdm
+
+    from assist.qa.engine import Call, SegmentIn, score_call
+    from assist.qa.service import default_rules_for_engine
+
+    if not csv_path.is_file():
+        raise typer.BadParameter(f"文件不存在：{csv_path}", param_hint="--csv")
+    with csv_path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        if not reader.fieldnames or not {"text", "sentiment"} <= set(reader.fieldnames):
+            raise typer.BadParameter("CSV 须有 text,sentiment 两列", param_hint="--csv")
+        rows = [r for r in reader if r.get("text")]
+    rows = rows[:limit] if limit else rows
+    rules = [r for r in default_rules_for_engine() if r.kind == "emotion"]
+    counts, categories = Counter(), Counter()
+    for row in tqdm(rows, desc="评测", unit="条"):
+        alerts = score_call(Call([SegmentIn(0, "citizen", 0.0, 1.0, row["text"])]), rules).alerts
+        predicted, actual = bool(alerts), row["sentiment"].strip() == "愤怒"
+        counts[(predicted, actual)] += 1
+        categories.update({a.category for a in alerts})
+    tp, fp, fn = counts[(True, True)], counts[(True, False)], counts[(False, True)]
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    typer.echo(f"共 {len(rows)} 条，触发预警 {tp + fp} 条（{dict(categories)}）")
+    typer.echo(f"对照“愤怒”：精确率 {precision:.1%}，召回率 {recall:.1%}，F1 {f1:.3f}")
+    typer.echo(
+        json.dumps(
+            {
+                "rows": len(rows),
+                "alerts": tp + fp,
+                "precision": round(precision, 4),
+                "recall": round(recall, 4),
+                "f1": round(f1, 4),
+                "categories": dict(categories),
+            },
+            ensure_ascii=False,
+        )
+    )

@@ -1,7 +1,8 @@
 """Homophone-tolerant phrase matching on transcripts (Whisper writes 路东 for 路灯, 射保 for 社保).
 
-Text is compared as toneless pinyin with the sounds southern speakers (and Whisper) confuse merged:
-zh/z, ch/c, sh/s, n/l, ing/in, eng/en. Every character keeps its time, so a hit has a time.
+Longer phrases are compared as toneless pinyin with the sounds southern speakers (and Whisper) confuse
+merged: zh/z, ch/c, sh/s, n/l, ing/in, eng/en; short ones (≤ 3 syllables) as toned pinyin, where only
+true homophones agree. Every character keeps its time, so a hit has a time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pypinyin import Style, lazy_pinyin
 _SKIP = re.compile(r"[\s\W_]", re.UNICODE)
 _INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"))
 _FINALS = (("ing", "in"), ("eng", "en"))
+SHORT = 3  # syllables: phrases this short are matched strictly
 
 
 @lru_cache(maxsize=4096)
@@ -32,9 +34,15 @@ def fold(syllable: str) -> str:
     return syllable
 
 
-def syllables(text: str) -> list[str]:
-    """Folded pinyin per character (punctuation dropped; digits and letters kept as themselves)."""
+def syllables(text: str, *, strict: bool = False) -> list[str]:
+    """Pinyin per character (punctuation dropped; digits and letters kept as themselves).
+
+    Loose: toneless with confusable sounds folded. Strict: with tones, nothing folded — only true
+    homophones (社保/射宝) still agree.
+    """
     chars = "".join(c for c in text if not _SKIP.match(c))
+    if strict:
+        return [s.lower() for s in lazy_pinyin(chars, style=Style.TONE3, errors=lambda s: list(s))]
     return [fold(s.lower()) for s in lazy_pinyin(chars, style=Style.NORMAL, errors=lambda s: list(s))]
 
 
@@ -61,9 +69,14 @@ class TimedText:
     def __init__(self, chars: list[Char]) -> None:
         self.chars = chars
         self.text = "".join(c.char for c in chars)
-        self.sounds = syllables(self.text) if chars else []
-        if len(self.sounds) != len(self.chars):  # pypinyin kept a character pair together: fall back
-            self.sounds = [syllables(c.char)[0] if syllables(c.char) else c.char for c in chars]
+        self.sounds = self._per_char(strict=False)
+        self.strict_sounds = self._per_char(strict=True)
+
+    def _per_char(self, *, strict: bool) -> list[str]:
+        sounds = syllables(self.text, strict=strict) if self.chars else []
+        if len(sounds) != len(self.chars):  # pypinyin kept a character pair together: one by one
+            sounds = [(syllables(c.char, strict=strict) or [c.char])[0] for c in self.chars]
+        return sounds
 
     @classmethod
     def from_segments(cls, segments: Iterable[tuple[int, float, float, str, list]]) -> TimedText:
@@ -81,16 +94,23 @@ class TimedText:
         return cls(chars)
 
     def find(self, phrase: str, *, tolerance: int | None = None) -> list[Match]:
-        """Every place the phrase is heard; `tolerance` syllables may differ (default: one per five)."""
-        target = syllables(phrase)
+        """Every place the phrase is heard.
+
+        Short phrases (up to SHORT syllables) must sound the same, tones included: folding two
+        syllables matches far too much (咨询师 would sound like 寻死). Longer ones compare loosely and
+        `tolerance` syllables may differ (default: one in five).
+        """
+        strict = len(syllables(phrase)) <= SHORT
+        target = syllables(phrase, strict=strict)
+        sounds = self.strict_sounds if strict else self.sounds
         n = len(target)
-        if n == 0 or n > len(self.sounds):
+        if n == 0 or n > len(sounds):
             return []
-        allowed = n // 5 if tolerance is None else tolerance
+        allowed = (0 if strict else n // 5) if tolerance is None else tolerance
         found: list[Match] = []
         i = 0
-        while i <= len(self.sounds) - n:
-            window = self.sounds[i : i + n]
+        while i <= len(sounds) - n:
+            window = sounds[i : i + n]
             misses = sum(a != b for a, b in zip(window, target, strict=True))
             # the first and last syllables must agree, so a near-miss does not drift onto a neighbour
             if misses <= allowed and window[0] == target[0] and window[-1] == target[-1]:

@@ -78,3 +78,19 @@ def test_transcribe_reports_undecodable_files(asr_data_dir, tmp_path):
     junk.write_bytes(b"not audio at all")
     r = hotline("asr", "transcribe", str(junk), data_dir=asr_data_dir)
     assert r.returncode == 1 and "无法解码" in r.stderr
+
+
+def test_evaluate_emotion_on_a_labelled_csv(tmp_path):
+    data = tmp_path / "messages.csv"
+    with data.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["text", "sentiment", "type"])
+        w.writerow(["部门之间互相踢皮球，我真是忍无可忍", "愤怒", "投诉"])
+        w.writerow(["小区垃圾没有及时清运，希望处理", "愤怒", "投诉"])
+        w.writerow(["请问心理咨询师资格证在哪里办理", "中性", "咨询"])
+        w.writerow(["建议增加公交线路", "中性", "建言"])
+    r = hotline("qa", "evaluate-emotion", "--csv", str(data), data_dir=tmp_path)
+    assert r.returncode == 0, r.stderr
+    last = json.loads(r.stdout.strip().splitlines()[-1])
+    assert (last["rows"], last["alerts"], last["precision"], last["recall"]) == (4, 1, 1.0, 0.5)
+    assert last["categories"] == {"anger": 1}

@@ -46,3 +46,13 @@ def test_find_phrase_with_time_and_homophones():
     # one syllable in five may differ; short phrases must match exactly
     assert text.find("很高兴为你服务")
     assert text.find("很高") and not text.find("很好")
+
+
+def test_short_phrases_need_the_same_sound_tones_included():
+    """Folded toneless pinyin made 咨询师 sound like 寻死 and 调和 like 跳河 (found on messages_dev.csv)."""
+    text = TimedText.from_segments([(0, 0.0, 9.0, "我是心理咨询师，矛盾要调和，这里在治沙", [])])
+    assert text.find("寻死") == [] and text.find("跳河") == [] and text.find("自杀") == []
+    said = TimedText.from_segments([(0, 0.0, 3.0, "我想跳河自杀", [])])
+    assert [m.heard for m in said.find_any(["跳河", "自杀"])] == ["跳河", "自杀"]
+    # a true homophone still matches a short phrase
+    assert TimedText.from_segments([(0, 0.0, 1.0, "射保", [])]).find("社保")[0].heard == "射保"
