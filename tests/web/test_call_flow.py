@@ -96,6 +96,12 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
     expect(state_1001).to_have_text(re.compile("话后处理|空闲"))
     shot(agent, "agent-desk-wrap-up")
 
+    # the call's record: caller, agent and the ticket it produced
+    boss.goto("/calls")
+    row = boss.locator("[data-test=cdr-table] .el-table__body tr", has_text=caller).first
+    expect(row).to_contain_text("1001")
+    shot(boss, "call-records")
+
     ticket = httpx.get(f"{base_url}/api/tickets/{ticket_id}", headers=_headers(base_url, "dispatcher")).json()
     assert ticket["channel"] == "phone" and ticket["call_id"], ticket
     assert ticket["citizen_phone"] == caller

@@ -1,4 +1,4 @@
-import { Checked, DataAnalysis, Headset, HomeFilled, Iphone, Monitor, Reading, Setting, Tickets } from '@element-plus/icons-vue'
+import { Checked, DataAnalysis, Phone, Headset, HomeFilled, Iphone, Monitor, Reading, Setting, Tickets } from '@element-plus/icons-vue'
 
 // The side menu: each entry lists the roles that see it (admin sees everything).
 export const MENU = [
@@ -6,6 +6,7 @@ export const MENU = [
   { path: '/agent', title: '坐席工作台', icon: Headset, roles: ['agent'] },
   { path: '/tickets', title: '工单工作台', icon: Tickets, roles: ['agent', 'dispatcher', 'supervisor', 'revisit_officer', 'workstation', 'unit_handler', 'unit_leader'] },
   { path: '/m', title: '移动办理', icon: Iphone, roles: ['unit_handler', 'unit_leader', 'workstation'] },
+  { path: '/calls', title: '话务记录', icon: Phone, roles: ['agent', 'supervisor', 'workstation', 'qa_reviewer'] },
   { path: '/monitor', title: '班长监控', icon: Monitor, roles: ['supervisor'] },
   { path: '/reports/tickets', title: '考核指标', icon: DataAnalysis, roles: ['dispatcher', 'supervisor', 'revisit_officer', 'workstation'] },
   {

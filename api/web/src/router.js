@@ -16,6 +16,7 @@ const routes = [
       { path: 'tickets', component: () => import('./views/tickets/Workbench.vue'), meta: { title: '工单工作台' } },
       { path: 'tickets/:id', component: () => import('./views/tickets/TicketDetail.vue'), meta: { title: '工单详情' } },
       { path: 'reports/tickets', component: () => import('./views/reports/TicketKpis.vue'), meta: { title: '工单考核指标', roles: ['dispatcher', 'supervisor', 'revisit_officer', 'workstation'] } },
+      { path: 'calls', component: () => import('./views/calls/CallRecords.vue'), meta: { title: '话务记录', roles: ['agent', 'supervisor', 'workstation', 'qa_reviewer'] } },
       { path: 'monitor', component: () => import('./views/supervisor/Monitor.vue'), meta: { title: '班长监控', roles: ['supervisor'] } },
       { path: 'kb', component: () => import('./views/kb/Portal.vue'), meta: { title: '知识检索' } },
       { path: 'kb/articles/:id', component: () => import('./views/kb/Article.vue'), meta: { title: '知识详情' } },
