@@ -485,6 +485,22 @@ def get_score(score_id: int, db: DB, scope: Annotated[Scope, Staff]) -> QaScore:
     return service.get_score(db, scope, score_id)
 
 
+class ActionOut(ORMModel):
+    id: int
+    deduction_id: int | None
+    actor_id: int | None
+    action: str
+    points_before: float | None
+    points_after: float | None
+    note: str | None
+    created_at: datetime
+
+
+@router.get("/scores/{score_id}/history", summary="复核与申诉记录", response_model=list[ActionOut])
+def score_history(score_id: int, db: DB, scope: Annotated[Scope, Staff]) -> list:
+    return service.history(db, service.get_score(db, scope, score_id))
+
+
 @router.post("/scores/{score_id}/request-review", summary="提交人工复核", response_model=ScoreOut)
 def request_review(score_id: int, body: ReviewDone, db: DB, scope: Annotated[Scope, Watcher]):
     score = service.request_review(db, scope, service.get_score(db, scope, score_id), body.note)

@@ -431,6 +431,14 @@ def list_scores(
 # ---- review ----------------------------------------------------------------------------------
 
 
+def history(db: Session, score: QaScore) -> list[QaReviewAction]:
+    return list(
+        db.scalars(
+            select(QaReviewAction).where(QaReviewAction.score_id == score.id).order_by(QaReviewAction.id)
+        )
+    )
+
+
 def _log(db: Session, score: QaScore, actor: Scope, action: str, **kw: Any) -> None:
     db.add(QaReviewAction(score_id=score.id, actor_id=actor.user_id, action=action, **kw))
 

@@ -176,6 +176,9 @@ def test_agent_appeals_and_reviewer_resolves(client, auth, db, strict_policy):
         f"/api/qa/appeals/{appeal['id']}/resolve", json={"accept": True, "note": "已核实"}, headers=qa
     )
     assert r.status_code == 200 and r.json()["status"] == "accepted"
+    history = client.get(f"/api/qa/scores/{score.id}/history", headers=agent).json()
+    assert [h["action"] for h in history] == ["complete_review", "appeal", "resolve_appeal"]
+    assert history[-1]["points_after"] == 100 and history[1]["deduction_id"] == deduction_id
     final = client.get(f"/api/qa/scores/{score.id}", headers=agent).json()
     assert final["status"] == "final" and final["score"] == 100 and final["auto_score"] == 95
     assert (
