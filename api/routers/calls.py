@@ -798,6 +798,7 @@ def list_recordings(
     paging: Paging,
     call_uuid: str | None = None,
     agent_user_id: int | None = None,
+    number: Annotated[str | None, Query(max_length=32, description="主叫或被叫号码（包含）")] = None,
     start: datetime | None = None,
     end: datetime | None = None,
 ) -> object:
@@ -806,6 +807,7 @@ def list_recordings(
         scope,
         call_uuid=call_uuid,
         agent_user_id=agent_user_id,
+        number=number,
         start=start,
         end=end,
         page=paging.page,

@@ -180,12 +180,19 @@ def list_recordings(
     *,
     call_uuid: str | None = None,
     agent_user_id: int | None = None,
+    number: str | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
     page: int = 1,
     size: int = 20,
 ) -> tuple[list[Recording], int]:
+    """Recordings in scope (agents: their own), newest first; `number` matches the call's caller or called."""
     stmt = _recording_query(scope)
+    if number:
+        calls = select(Call.id).where(
+            or_(Call.caller.contains(number, autoescape=True), Call.called.contains(number, autoescape=True))
+        )
+        stmt = stmt.where(Recording.call_id.in_(calls))
     if call_uuid:
         stmt = stmt.where(Recording.call_uuid == call_uuid)
     if agent_user_id is not None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.calls import Disposition, RecordingAccess
+from models.calls import Call, Disposition, RecordingAccess
 from switch import store
 from tests.calls.conftest import problem
 
@@ -147,6 +147,10 @@ def test_recording_play_download_are_logged(client, auth, db, recording, ids):
     assert _log(db, recording.id) == ["play", "download"]  # the range request is part of the same playback
     listed = client.get(f"/api/recordings?call_uuid={recording.call_uuid}", headers=auth("qa")).json()
     assert [x["id"] for x in listed["items"]] == [recording.id]
+    caller = db.get(Call, recording.call_id).caller
+    listed = client.get(f"/api/recordings?number={caller}", headers=auth("qa")).json()
+    assert [x["id"] for x in listed["items"]] == [recording.id]
+    assert client.get("/api/recordings?number=00000000000", headers=auth("qa")).json()["total"] == 0
 
 
 def test_recording_visibility(client, auth, recording):
