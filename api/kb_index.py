@@ -23,9 +23,6 @@ def refresh(index: KBIndex, db: Session) -> None:
     missing = index.sync(db)
     if not missing:
         return
-    requested = getattr(index, "requested", None)
-    if requested is None:
-        requested = index.requested = set()
-    flows.ensure_embeddings(db, index.embedder, missing, requested)
+    flows.ensure_embeddings(db, index.embedder, missing, index.requested)
     db.commit()
     index.sync(db)

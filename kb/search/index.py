@@ -137,6 +137,7 @@ class KBIndex:
         self.lock = threading.RLock()
         self.missing: set[int] = set()  # published, but passage vectors not computed yet
         self._applied: dict[int, datetime] = {}  # article → search stamp last applied by sync()
+        self.requested: set[int] = set()  # articles whose vectors were queued on Celery by this process
         self._saved_at = time.monotonic()
 
     # -- loading
@@ -315,8 +316,10 @@ class KBIndex:
         self, db: Session, query: str, *, k: int = 10, mode: Mode = "hybrid", filters: Filters | None = None
     ) -> list[Result]:
         self.sync(db)
+        # embed outside the lock: other searches need not wait for the model
+        qvec = self.engine.embed_query(query) if mode != "bm25" else None
         with self.lock:
-            hits = self.engine.search(query, k=k, mode=mode, filters=filters)
+            hits = self.engine.search(query, k=k, mode=mode, filters=filters, qvec=qvec)
         return self.present(db, hits, query)
 
     def present(self, db: Session, hits: list[Hit], query: str) -> list[Result]:
