@@ -225,7 +225,7 @@ def callback(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         db.commit()
     ctrl.outbound_calls[call_uuid] = agent.agent_number
     assert ctrl.esl is not None
-    ctrl.esl.send(
+    ctrl.send(
         f"bgapi originate {{origination_uuid={call_uuid},origination_caller_id_number={caller_id},"
         f"origination_caller_id_name={caller_id},hotline_agent={agent.agent_number}}}user/{agent.extension} "
         f"&bridge({{origination_caller_id_number={caller_id}}}sofia/gateway/trunk/{number})"
@@ -245,7 +245,7 @@ def eavesdrop(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         raise Invalid("请填写班长的分机号", field="extension")
     existing = ctrl.supervisors.get(extension)
     if existing and existing["target"] == target.agent_number:
-        ctrl.esl.send(  # type: ignore[union-attr]
+        ctrl.send(
             f"sendevent CUSTOM\nEvent-Subclass: hotline::eavesdrop\nunique-id: {existing['leg']}\n"
             f"eavesdrop-command: {EAVESDROP_MODES[mode]}"
         )
@@ -254,7 +254,7 @@ def eavesdrop(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     leg = str(uuidlib.uuid4())
     ctrl.supervisors[extension] = {"leg": leg, "target": target.agent_number, "mode": mode}
     extra = ",eavesdrop_whisper_bleg=true" if mode == "whisper" else ""
-    ctrl.esl.send(  # type: ignore[union-attr]
+    ctrl.send(
         f"bgapi originate {{origination_uuid={leg},origination_caller_id_name=班长监听,eavesdrop_enable_dtmf=true"
         f"{extra}}}user/{extension} &eavesdrop({call.agent_leg})"
     )

@@ -7,6 +7,7 @@ Runs in its own process (`hotline switch run`). Every milestone of a call is ups
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import gevent
 from greenswitch import InboundESL
+from greenswitch.esl import NotConnectedError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -161,9 +163,18 @@ class Controller:
         except Exception:
             log.exception("event handling failed", extra={"event": event.headers.get("Event-Name")})
 
+    def send(self, text: str):
+        """One ESL command; a lost connection is not an error here (the reconnect rebuilds the state)."""
+        try:
+            assert self.esl is not None
+            return self.esl.send(text)
+        except (NotConnectedError, OSError):
+            log.warning("ESL command not sent: not connected", extra={"command": text.split("\n", 1)[0]})
+            return None
+
     def api(self, cmd: str) -> str:
-        assert self.esl is not None
-        return self.esl.send(f"api {cmd}").data
+        reply = self.send(f"api {cmd}")
+        return reply.data if reply is not None else "-ERR not connected"
 
     def sendmsg(self, uuid: str, app: str, arg: str = "") -> str:
         app_uuid = str(uuidlib.uuid4())
@@ -172,7 +183,7 @@ class Controller:
         if arg:
             lines.append(f"execute-app-arg: {arg}")
         lines.append(f"Event-UUID: {app_uuid}")
-        self.esl.send("\n".join(lines))
+        self.send("\n".join(lines))
         return app_uuid
 
     def run(self) -> None:
@@ -183,10 +194,24 @@ class Controller:
             self.poll_commands()
             if self.esl is None or not self.esl.connected:
                 log.warning("ESL connection lost; reconnecting")
+                self.drain()
                 self.connect()
             if time.monotonic() - last_tick >= 1:
                 last_tick = time.monotonic()
                 self.tick()
+
+    def drain(self) -> None:
+        """Handle the events that arrived before the connection dropped (greenswitch stops its processor)."""
+        if self.esl is None:
+            return
+        queue = self.esl._esl_event_queue
+        while not queue.empty():
+            event = queue.get()
+            if (
+                event.headers.get("Content-Type") in ("text/event-plain", "text/event-json")
+                or "Event-Name" in event.headers
+            ):
+                self._guard(event)
 
     # ------------------------------------------------------------------ restart recovery
     def rebuild(self) -> None:
@@ -341,7 +366,7 @@ class Controller:
         if decision.outcome is Outcome.reject:
             call.ivr_path.append("黑名单")
         call.pending = list(decision.actions)
-        self.api(f"uuid_setvar {uuid} hangup_after_bridge false")
+        # (the dialplan sets hangup_after_bridge=false and RECORD_STEREO=true: no round trip per call here)
         self.next_action(call)
 
     def next_action(self, call: LiveCall) -> None:
@@ -351,12 +376,12 @@ class Controller:
                 call.waiting_app = self.sendmsg(call.uuid, "playback", prompt_url(action.prompt))
                 return
             if isinstance(action, Collect):
-                call.waiting_app = self.sendmsg(
-                    call.uuid,
-                    "play_and_get_digits",
-                    action.app_args().replace(action.prompt, prompt_url(action.prompt)),
-                )
-                call.collect_var = action.var_name  # type: ignore[attr-defined]
+                # a fresh variable per prompt, so a timeout never reads the previous answer
+                call.collects = getattr(call, "collects", 0) + 1  # type: ignore[attr-defined]
+                var = f"{action.var_name}_{call.collects}"  # type: ignore[attr-defined]
+                collect = dataclasses.replace(action, prompt=prompt_url(action.prompt), var_name=var)
+                call.waiting_app = self.sendmsg(call.uuid, "play_and_get_digits", collect.app_args())
+                call.collect_var = var  # type: ignore[attr-defined]
                 return
             if isinstance(action, Queue):
                 self.enqueue(call, action)
@@ -388,7 +413,6 @@ class Controller:
                 call.ivr_path.append(digits or "超时")
                 actions = call.session.on_digits(digits) if digits else call.session.on_timeout()  # type: ignore[attr-defined]
                 call.pending = list(actions) + call.pending
-                self.api(f"uuid_setvar {call.uuid} {var} ")
         elif h.get("Application") == "record" and getattr(call, "voicemail_path", None):
             with self.sessions() as db:
                 store.add_voicemail(
@@ -433,6 +457,9 @@ class Controller:
         self.apply_acd(events)
 
     def apply_acd(self, events: list) -> None:
+        """Record the ACD's facts in one transaction, then act on the switch. No ESL round trip may happen
+        while a transaction is open: the other greenlet would wait on the same rows with the hub blocked."""
+        after: list = []
         with self.sessions() as db:
             for ev in events:
                 if isinstance(ev, acd_events.AgentChanged):
@@ -451,7 +478,7 @@ class Controller:
                         }
                     )
                 elif isinstance(ev, acd_events.Offer):
-                    self.offer(db, ev)
+                    after.append(self.offer(db, ev))
                 elif isinstance(ev, acd_events.Missed):
                     call = self.calls.get(ev.call_id)
                     store.record_missed(
@@ -478,15 +505,22 @@ class Controller:
                     call = self.calls.get(ev.call_id)
                     if call is not None:
                         call.queued = False
-                        self.api(f"uuid_break {call.uuid} all")
                         call.pending = [ev.action]
-                        gevent.spawn(self.next_action, call)
+                        after.append(
+                            lambda call=call: (
+                                self.api(f"uuid_break {call.uuid} all"),
+                                self.next_action(call),
+                            )
+                        )
             db.commit()
+        for action in after:
+            if action is not None:
+                action()
 
-    def offer(self, db: Session, ev: acd_events.Offer) -> None:
+    def offer(self, db: Session, ev: acd_events.Offer):
         call = self.calls.get(ev.call_id)
         if call is None:
-            return
+            return None
         leg = str(uuidlib.uuid4())
         job = str(uuidlib.uuid4())
         call.agent_leg, call.agent_number, call.skill_group = leg, ev.agent_number, ev.skill_group
@@ -500,13 +534,17 @@ class Controller:
             agent_user_id=ev.user_id,
             extension=ev.extension,
         )
-        self.screen_pop(call)
-        assert self.esl is not None
-        self.esl.send(
+        command = (
             f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller},"
             f"originate_timeout={ev.ring_timeout_s},hotline_call={call.uuid},hotline_agent={ev.agent_number},"
             f"hotline_group={ev.skill_group}}}user/{ev.extension} &park()\nJob-UUID: {job}"
         )
+
+        def ring() -> None:
+            self.screen_pop(call)
+            self.send(command)
+
+        return ring
 
     def job_done(self, job: str, body: str) -> None:
         target = self.jobs.pop(job, None)
@@ -515,7 +553,7 @@ class Controller:
             mode = self.pending_modes.pop(leg, None)
             if mode is not None:
                 assert self.esl is not None
-                self.esl.send(
+                self.send(
                     f"sendevent CUSTOM\nEvent-Subclass: hotline::eavesdrop\nunique-id: {leg}\n"
                     f"eavesdrop-command: {mode}"
                 )
@@ -541,7 +579,6 @@ class Controller:
             f"{caller_uuid}.wav" if call.bridges == 1 else f"{caller_uuid}-{call.bridges}.wav"
         )
         call.recording_path = str(path)
-        self.api(f"uuid_setvar {caller_uuid} RECORD_STEREO true")
         self.api(f"uuid_record {caller_uuid} start {path}")
         events = self.acd.answered(caller_uuid)
         with self.sessions() as db:
@@ -785,7 +822,7 @@ class Controller:
             if agent is not None:
                 self.extra_legs[leg] = agent.agent_number
         assert self.esl is not None
-        self.esl.send(
+        self.send(
             f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller}}}"
             f"{dial} &conference({room}@default)"
         )

@@ -14,36 +14,81 @@ log = logging.getLogger("hotline.switch")
 
 
 async def _simulate(
-    port: int, password: str, calls_per_minute: float, scale: float, extensions: list[str]
+    port: int,
+    password: str,
+    profile,
+    scale: float,
+    extensions: list[str],
+    report: str | None,
 ) -> None:
+    import json
+    import time
+
     from switch.simulator import EventSocketServer, FreeSwitch
     from switch.simulator.clock import SimClock
-    from switch.simulator.traffic import TrafficProfile, generate, register_agents
+    from switch.simulator.traffic import generate, register_agents
 
     settings = get_settings()
-    fs = FreeSwitch(SimClock(scale), record_dir=settings.data_dir / "recordings", wav_seconds_cap=30)
+    fs = FreeSwitch(SimClock(scale), wav_seconds_cap=5)
     register_agents(fs, extensions)
     server = EventSocketServer(fs, host=settings.esl_host, port=port, password=password)
     await server.start()
-    typer.echo(f"FreeSWITCH 模拟器已启动：ESL {settings.esl_host}:{server.port}，时间倍率 {scale}")
-    if calls_per_minute > 0:
-        await generate(fs, TrafficProfile(calls_per_minute=calls_per_minute))
-    else:
+    typer.echo(f"FreeSWITCH 模拟器已启动：ESL {settings.esl_host}:{server.port}，时间倍率 {scale}", err=True)
+    if profile.calls_per_minute <= 0:
         await asyncio.Event().wait()
+    started = time.monotonic()
+    placed = await generate(fs, profile)
+    # drain: let the calls in progress finish, then hang up whatever is left (after 30 simulated minutes)
+    deadline = fs.clock.now() + 1800
+    while any(c.direction == "inbound" for c in fs.live_channels()) and fs.clock.now() < deadline:
+        await fs.clock.sleep(5)
+    for ch in fs.live_channels():
+        await fs.hangup(ch.uuid, "MANAGER_REQUEST", "send_bye")
+    await asyncio.sleep(10)  # let the controller read the last events before the socket closes
+    stats = {
+        "calls_placed": placed,
+        "events_fired": fs.events_fired,
+        "channels_finished": fs.calls_finished,
+        "peak_inbound": fs.peak_inbound,
+        "wall_s": round(time.monotonic() - started, 1),
+        "scale": scale,
+    }
+    typer.echo(json.dumps(stats))
+    if report:
+        from pathlib import Path
+
+        Path(report).write_text(json.dumps(stats))
+    await server.stop()
 
 
 @app.command()
 def simulate(
     port: int = typer.Option(None, help="ESL 端口（默认取设置 esl_port）"),
-    calls_per_minute: float = typer.Option(4.0, help="每分钟来电数（泊松到达），0 为不自动呼入"),
+    calls_per_minute: float = typer.Option(4.0, help="每分钟来电数（泊松到达，模拟时间），0 为不自动呼入"),
     scale: float = typer.Option(1.0, help="模拟时间倍率"),
     extensions: str = typer.Option("8001-8012", help="坐席分机范围，如 8001-8012"),
+    max_concurrent: int = typer.Option(0, help="最大并发来电，0 为不限"),
+    duration: float = typer.Option(0, help="来电持续的模拟秒数，0 为一直运行；结束后等待通话结束并输出统计"),
+    mean_talk: float = typer.Option(120.0, help="平均通话时长（秒）"),
+    mean_patience: float = typer.Option(90.0, help="平均排队耐心（秒）"),
+    report: str = typer.Option("", help="统计结果 JSON 写入此文件"),
 ) -> None:
-    """运行 FreeSWITCH 模拟器（真实 ESL 协议）。"""
+    """运行 FreeSWITCH 模拟器（真实 ESL 协议），可作为压测负载发生器。"""
+    from switch.simulator.traffic import TrafficProfile
+
     settings = get_settings()
     first, _, last = extensions.partition("-")
     exts = [str(n) for n in range(int(first), int(last or first) + 1)]
-    asyncio.run(_simulate(port or settings.esl_port, settings.esl_password, calls_per_minute, scale, exts))
+    profile = TrafficProfile(
+        calls_per_minute=calls_per_minute,
+        max_concurrent=max_concurrent or None,
+        duration_s=duration or None,
+        mean_talk_seconds=mean_talk,
+        mean_patience_seconds=mean_patience,
+    )
+    asyncio.run(
+        _simulate(port or settings.esl_port, settings.esl_password, profile, scale, exts, report or None)
+    )
 
 
 def _controller(settings, *, port: int | None = None):

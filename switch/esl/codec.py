@@ -4,32 +4,17 @@ from __future__ import annotations
 
 import re
 
-# Characters FreeSWITCH escapes besides controls and non-ASCII bytes.
-_ESCAPED = frozenset(b'\r\n #%&+:;<=>?@[\\]^`{|}"')
-_HEX = b"0123456789ABCDEF"
-_EXISTING = re.compile(rb"%[0-9A-F]{2}")
+# What needs escaping: the listed characters, controls and non-ASCII, and a `%` not starting an uppercase `%XX`.
+_NEEDS_ESCAPE = re.compile(r'%(?![0-9A-F]{2})|[^\x21-\x7e]|[#&+:;<=>?@\[\\\]^`{|}"]')
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(f"%{b:02X}" for b in match.group(0).encode("utf-8"))
 
 
 def url_encode(value: str) -> str:
     """Percent-encode like FreeSWITCH: uppercase hex; an existing `%XX` (uppercase) is kept as is."""
-    raw = value.encode("utf-8")
-    out = bytearray()
-    i = 0
-    n = len(raw)
-    while i < n:
-        b = raw[i]
-        if b == 0x25 and _EXISTING.match(raw, i):
-            out += raw[i : i + 3]
-            i += 3
-            continue
-        if b < 0x20 or b > 0x7E or b in _ESCAPED:
-            out.append(0x25)
-            out.append(_HEX[b >> 4])
-            out.append(_HEX[b & 15])
-        else:
-            out.append(b)
-        i += 1
-    return out.decode("ascii")
+    return _NEEDS_ESCAPE.sub(_escape, value)
 
 
 def url_decode(value: str) -> str:

@@ -132,11 +132,14 @@ class FreeSwitch:
         self.record_dir = record_dir
         self.wav_seconds_cap = wav_seconds_cap
         # destination -> "park" (answer + park), "park-noanswer", "socket" (outbound socket to the controller)
-        self.dialplan = dialplan or {}
+        # the hotline numbers get the project's dialplan (deploy/freeswitch/dialplan/public/00_hotline.xml)
+        self.dialplan = dialplan if dialplan is not None else {"12345": "hotline", "123451": "hotline"}
         self.default_route = "park"
         self.outbound_address = outbound_address
         self.outbound_connector: Callable[[Channel], asyncio.Future] | None = None
         self.calls_finished = 0
+        self.inbound_live = 0
+        self.peak_inbound = 0
         self.events_fired = 0
         self._tasks: set[asyncio.Task] = set()
 
@@ -276,6 +279,8 @@ class FreeSwitch:
         name = f"sofia/external/{script.number}@127.0.0.1:5070"
         ch = self._new_channel(uuid, name, "inbound")
         ch.script = script
+        self.inbound_live += 1
+        self.peak_inbound = max(self.peak_inbound, self.inbound_live)
         ch.profile = {
             "Direction": "inbound",
             "Logical-Direction": "inbound",
@@ -343,7 +348,11 @@ class FreeSwitch:
         await self._dialplan_app(ch, "set", "outside_call=true", "outside_call", "true")
         date = self.clock.date_headers()[1][1].replace(" GMT", " +0000")
         await self._dialplan_app(ch, "export", f"RFC2822_DATE={date}", "RFC2822_DATE", date)
-        if route in ("park", "socket"):
+        if route == "hotline":
+            await self._dialplan_app(ch, "set", "hotline_inbound=true", "hotline_inbound", "true")
+            await self._dialplan_app(ch, "set", "hangup_after_bridge=false", "hangup_after_bridge", "false")
+            await self._dialplan_app(ch, "set", "RECORD_STEREO=true", "RECORD_STEREO", "true")
+        if route in ("park", "hotline"):
             self._exec_event(ch, "answer", "")
             await self._answer(ch)
             self._exec_complete(ch, "answer", "")
@@ -653,6 +662,8 @@ class FreeSwitch:
         if conn is not None:
             conn.channel_gone(ch)  # type: ignore[attr-defined]
         ch.gone = True
+        if ch.direction == "inbound":
+            self.inbound_live -= 1
         if (
             partner is not None
             and not partner.gone

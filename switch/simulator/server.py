@@ -103,7 +103,7 @@ class Connection:
         self.blocking = 0
         self.held: list[Frame] = []
         self.closed = False
-        self.connected_outbound = False
+        self.session_gone = False
 
     # -- delivery
     def send(self, frame: Frame) -> None:
@@ -119,7 +119,7 @@ class Connection:
             return
         name = event.name
         if self.session is not None:
-            if name in OUTBOUND_SKIP or event.get("Unique-ID") != self.my_uuid:
+            if self.session_gone or name in OUTBOUND_SKIP or event.get("Unique-ID") != self.my_uuid:
                 return
         elif self.my_uuid and event.get("Unique-ID") != self.my_uuid:
             return
@@ -140,6 +140,7 @@ class Connection:
         """Outbound socket: the controlled channel hung up (after CHANNEL_HANGUP_COMPLETE)."""
         if self.session is None or ch.uuid != self.session.uuid or self.closed:
             return
+        self.session_gone = True  # nothing after CHANNEL_HANGUP_COMPLETE reaches an outbound socket
         if self.linger is not None:
             self.send(
                 Frame(
@@ -196,7 +197,11 @@ class Connection:
                     line, frame = await read_command(self.reader)
                 except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
                     break
-                await self.handle(line, frame)
+                try:
+                    await self.handle(line, frame)
+                except Exception:  # a simulator bug must not cost the client its connection
+                    log.exception("command failed", extra={"command": line})
+                    self.send(command_reply("-ERR simulator error"))
                 with contextlib.suppress(ConnectionError):
                     await self.writer.drain()
         finally:

@@ -18,6 +18,7 @@ class TrafficProfile:
     survey_digits: tuple[str, ...] = ("1", "1", "1", "2", "3")
     max_calls: int | None = None
     max_concurrent: int | None = None
+    duration_s: float | None = None  # simulated seconds of arrivals
 
 
 def register_agents(fs: FreeSwitch, extensions: list[str], *, busy_ratio: float = 0.0, seed: int = 1) -> None:
@@ -44,7 +45,10 @@ async def generate(fs: FreeSwitch, profile: TrafficProfile, *, seed: int = 7) ->
     """Place calls until `max_calls` (or forever); returns how many were placed."""
     rnd = random.Random(seed)
     placed = 0
+    end = fs.clock.now() + profile.duration_s if profile.duration_s is not None else None
     while profile.max_calls is None or placed < profile.max_calls:
+        if end is not None and fs.clock.now() >= end:
+            break
         await fs.clock.sleep(rnd.expovariate(profile.calls_per_minute / 60))
         if profile.max_concurrent is not None:
             while len([c for c in fs.live_channels() if c.direction == "inbound"]) >= profile.max_concurrent:

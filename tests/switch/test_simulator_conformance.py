@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import json
+import re
 import uuid as uuidlib
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -12,10 +14,11 @@ from pathlib import Path
 import pytest
 
 from switch.esl.events import Event
+from switch.esl.trace import load_trace
 from switch.simulator import CallerScript, Endpoint, EventSocketServer, FreeSwitch
 from switch.simulator.channel import PROFILE_ORDER
 from switch.simulator.clock import SimClock
-from tests.switch.conformance import TRACES, per_leg, profile_names, structure, trace_events
+from tests.switch.conformance import TRACES, per_leg, profile_names, structure, trace_events, trace_replies
 from tests.switch.esl_client import RawClient
 
 Flow = Callable[[FreeSwitch, RawClient], Awaitable[None]]
@@ -258,3 +261,161 @@ def test_hold_record_transfer(tmp_path: Path) -> None:
 
 def test_abandon_busy_noanswer() -> None:
     assert_conforms(run_flow(flow_abandon_busy_noanswer), "06-abandon-busy-noanswer.plain.txt")
+
+
+def test_outbound_socket() -> None:
+    """Trace 07: the switch connects to the controller per call; `connect` returns the channel data."""
+
+    async def main() -> tuple[list[Event], list[Event], list]:
+        accepted: asyncio.Queue = asyncio.Queue()
+
+        async def on_connect(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            client = RawClient()
+            client.attach(reader, writer)
+            await accepted.put(client)
+
+        listener = await asyncio.start_server(on_connect, "127.0.0.1", 0)
+        port = listener.sockets[0].getsockname()[1]
+        fs = FreeSwitch(SimClock(8), dialplan={"12348": "socket"}, outbound_address=("127.0.0.1", port))
+        server = EventSocketServer(fs, port=0)
+        await server.start()
+        # connection 1: linger 3, answer, playback, api, hangup from the controller
+        loop = asyncio.get_running_loop()
+        loop.create_task(fs.inbound_call(CallerScript(destination="12348")))
+        c1: RawClient = await asyncio.wait_for(accepted.get(), 5)
+        await asyncio.sleep(0.05)
+        assert c1.frames == []  # nothing until `connect`
+        data = await c1.command("connect")
+        assert data.headers[0] == ("Event-Name", "CHANNEL_DATA")
+        assert data.headers[-4:] == [
+            ("Content-Type", "command/reply"),
+            ("Reply-Text", "%2BOK%0A"),
+            ("Socket-Mode", "async"),
+            ("Control", "full"),
+        ]
+        assert data.get("Content-Length") is None
+        u = data.get("Unique-ID")
+        assert (await c1.command("myevents")).reply_text == "+OK Events Enabled"
+        assert (await c1.command("linger 3")).reply_text == "+OK will linger 3 seconds"
+        assert (
+            await c1.command("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-lock: true")
+        ).reply_text == "+OK"
+        await c1.command(
+            "sendmsg\ncall-command: execute\nexecute-app-name: playback\nexecute-app-arg: tone_stream://%(1000,0,440)\n"
+            f"event-lock: true\nEvent-UUID: {uuidlib.uuid4()}"
+        )
+        await c1.event("CHANNEL_EXECUTE_COMPLETE", Application="playback")
+        assert (await c1.command(f"api uuid_getvar {u} sip_from_user")).body == b"13800138000"
+        await c1.command("sendmsg\ncall-command: hangup\nhangup-cause: NORMAL_CLEARING")
+        linger = await c1.wait_for(lambda f: f.content_type == "text/disconnect-notice")
+        assert linger.get("Content-Disposition") == "linger" and linger.get("Linger-Time") == "3"
+        final = await c1.wait_for(lambda f: f.get("Content-Disposition") == "disconnect", timeout=10)
+        assert final.body.startswith(b"Disconnected, goodbye.")
+        # connection 2: no linger, the caller hangs up during the playback
+        loop.create_task(fs.inbound_call(CallerScript(destination="12348", patience=3)))
+        c2: RawClient = await asyncio.wait_for(accepted.get(), 5)
+        await c2.command("connect")
+        await c2.command("myevents")
+        await c2.command("sendmsg\ncall-command: execute\nexecute-app-name: answer\nevent-lock: true")
+        await c2.command(
+            "sendmsg\ncall-command: execute\nexecute-app-name: playback\n"
+            "execute-app-arg: tone_stream://%(10000,0,350,440)\nevent-lock: true"
+        )
+        notice = await c2.wait_for(lambda f: f.content_type == "text/disconnect-notice", timeout=10)
+        assert notice.get("Content-Disposition") == "disconnect"
+        await asyncio.sleep(0.1)
+        assert c2.closed
+        channel_data = [data]
+        await server.stop()
+        await fs.close()
+        listener.close()
+        return c1.events(), c2.events(), channel_data
+
+    first, second, channel_data = asyncio.run(main())
+    want = per_leg(trace_events("07-outbound-socket.plain.txt"))
+    assert per_leg(first)["L1"] == want["L1"]
+    assert per_leg(second)["L1"] == [
+        k for k in want["L2"] if k[0] != "CHANNEL_PARK"
+    ]  # the recorded PARK raced in
+    recorded = next(
+        it.frame
+        for it in load_trace(TRACES / "07-outbound-socket.plain.txt")
+        if it.kind == "recv" and it.frame.headers and it.frame.headers[0] == ("Event-Name", "CHANNEL_DATA")
+    )
+    names = [k for k, _ in recorded.headers if not k.startswith(("variable_", "Caller-", "Channel-"))]
+    got = [k for k, _ in channel_data[0].headers if not k.startswith(("variable_", "Caller-", "Channel-"))]
+    assert got == names
+
+
+def test_auth_errors_are_byte_exact() -> None:
+    recorded = [it.frame.to_bytes() for it in load_trace(TRACES / "08-auth-errors.txt") if it.kind == "recv"]
+
+    async def main() -> list[bytes]:
+        fs = FreeSwitch(SimClock(8))
+        server = EventSocketServer(fs, port=0)
+        await server.start()
+        got: list[bytes] = []
+        for script in (
+            ["auth WrongPassword"],
+            ["api status", "auth ClueCon", "exit"],
+            ["auth ClueCon", "exit"],
+        ):
+            c = RawClient()
+            await c.connect(server.port)
+            await c.wait_for(lambda f: f.content_type == "auth/request")
+            for line in script:
+                await c.send(line)
+                await asyncio.sleep(0.05)
+            await c.wait_for(lambda f: f.content_type == "text/disconnect-notice")
+            await asyncio.sleep(0.05)
+            assert c.closed
+            got.extend(f.to_bytes() for f in c.frames)
+        await server.stop()
+        return got
+
+    assert asyncio.run(main()) == recorded
+
+
+def test_api_replies_match_the_recording() -> None:
+    recorded = dict(trace_replies("08-api-misc.plain.txt"))
+
+    async def flow(fs: FreeSwitch, c: RawClient) -> None:
+        u = await start_call(fs, c, CallerScript(destination="12346"))
+        for cmd in ("api show channels as json", "api show calls as json"):
+            got = json.loads((await c.command(cmd)).body)
+            want = json.loads(recorded[cmd])
+            assert got["row_count"] == 1 and list(got["rows"][0]) == list(want["rows"][0])
+        for cmd in ("api show channels", "api show calls"):
+            body = (await c.command(cmd)).body.decode()
+            assert body.split("\n")[0] == recorded[cmd].split("\n")[0] and body.endswith("\n\n1 total.\n")
+        assert (await c.command("api version")).body.decode() == recorded["api version"]
+        assert (await c.command("api global_getvar hostname")).body == b"vm"
+        assert re.fullmatch(rb"\d+\n", (await c.command("api uptime")).body)
+        assert (await c.command("api status")).body.startswith(b"UP 0 years, 0 days, ")
+        for cmd in (
+            "api nosuchcommand foo",
+            "nosuchcommand",
+            "event plain NOSUCHEVENT",
+            "api uuid_kill 00000000-0000-0000-0000-000000000000",
+            "log 6",
+            "nolog",
+            "noevents",
+            "event plain CHANNEL_CREATE CHANNEL_ANSWER CHANNEL_HANGUP_COMPLETE",
+            "nixevent CHANNEL_CREATE",
+        ):
+            reply = await c.command(cmd)
+            text = reply.body.decode() if reply.content_type == "api/response" else reply.reply_text
+            want = next(v for k, v in trace_replies("08-api-misc.plain.txt") if k.startswith(cmd))
+            assert text == want, cmd
+        assert (await c.command(f"filter Unique-ID {u}")).reply_text == f"+OK filter added. [Unique-ID]=[{u}]"
+        assert (
+            await c.command(f"filter delete Unique-ID {u}")
+        ).reply_text == f"+OK filter deleted. [Unique-ID][{u}]"
+        assert (await c.command("event plain ALL")).reply_text == "+OK event listener enabled plain"
+        job = await c.command("bgapi nosuchcommand foo")
+        assert job.reply_text.startswith("+OK Job-UUID: ")
+        bg = await c.event("BACKGROUND_JOB", Job_UUID=job.get("Job-UUID"))
+        assert bg.body == "-ERR nosuchcommand Command not found!\n"
+        await c.command(f"api uuid_kill {u}")
+
+    run_flow(flow)
