@@ -53,6 +53,17 @@ PROMPT_KEYS = tuple(Prompts.__dataclass_fields__)
 # ====================================================================== skill groups
 
 
+def _changed(db: Session, obj: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """Set the editable `fields` on a configuration row and bump the version (unknown field → 422)."""
+    for key in fields:
+        if key not in allowed:
+            raise Invalid("不可修改的字段", field=key)
+    for key, value in fields.items():
+        setattr(obj, key, value)
+    db.flush()
+    bump_config_version(db)
+
+
 GROUP_FIELDS = (
     "name",
     "description",
@@ -126,12 +137,9 @@ def update_skill_group(db: Session, scope: Scope, group_id: int, **fields: Any) 
         _check_unused(db, group)
     if "overflow_group_id" in fields:
         group.overflow_group_id = _overflow_target(db, scope, group, fields.pop("overflow_group_id"))
-    for key, value in fields.items():
-        if key not in GROUP_FIELDS:
-            raise Invalid("不可修改的字段", field=key)
-        setattr(group, key, str(AcdStrategy(value)) if key == "strategy" else value)
-    db.flush()
-    bump_config_version(db)
+    if fields.get("strategy") is not None:
+        fields["strategy"] = str(AcdStrategy(fields["strategy"]))
+    _changed(db, group, fields, GROUP_FIELDS)
     return group
 
 
@@ -458,12 +466,7 @@ def get_blacklist_entry(db: Session, scope: Scope, entry_id: int) -> BlacklistEn
 
 def update_blacklist(db: Session, scope: Scope, entry_id: int, **fields: Any) -> BlacklistEntry:
     entry = get_blacklist_entry(db, scope, entry_id)
-    for key, value in fields.items():
-        if key not in ("reason", "expires_at", "active"):
-            raise Invalid("不可修改的字段", field=key)
-        setattr(entry, key, value)
-    db.flush()
-    bump_config_version(db)
+    _changed(db, entry, fields, ("reason", "expires_at", "active"))
     return entry
 
 
@@ -546,12 +549,7 @@ def get_special_seat(db: Session, scope: Scope, rule_id: int) -> SpecialSeatRule
 def update_special_seat(db: Session, scope: Scope, rule_id: int, **fields: Any) -> SpecialSeatRule:
     rule = get_special_seat(db, scope, rule_id)
     _check_seat(db, scope, rule.tenant_id, fields)
-    for key, value in fields.items():
-        if key not in SEAT_FIELDS:
-            raise Invalid("不可修改的字段", field=key)
-        setattr(rule, key, value)
-    db.flush()
-    bump_config_version(db)
+    _changed(db, rule, fields, SEAT_FIELDS)
     return rule
 
 
