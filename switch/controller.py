@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import gevent
+import gevent.queue
 from greenswitch import InboundESL
 from greenswitch.esl import NotConnectedError
 from sqlalchemy import select
@@ -107,6 +108,7 @@ class Controller:
         self.outbound_calls: dict[str, str] = {}  # callback call uuid -> agent number
         self.extra_legs: dict[str, str] = {}  # consult / three-way legs of agents -> agent number
         self.released_legs: set[str] = set()  # agent legs let go by a transfer (their hangup is expected)
+        self.lanes: dict[str, gevent.queue.Queue] = {}
         self.sessions = sessions
         self.record_dir = record_dir
         self.survey = survey
@@ -157,11 +159,34 @@ class Controller:
         self.rebuild()
 
     def _guard(self, event) -> None:
+        """Events of one call are handled in order in that call's lane (a greenlet); lanes run side by side,
+        so a call waiting for a FreeSWITCH reply does not hold up the others."""
         self.events_handled += 1
-        try:
-            self.handle(event.headers)
-        except Exception:
-            log.exception("event handling failed", extra={"event": event.headers.get("Event-Name")})
+        h = event.headers
+        key = h.get("Unique-ID") or ""
+        if h.get("Event-Name") == "BACKGROUND_JOB":
+            job = self.jobs.get(h.get("Job-UUID", ""))
+            key = job[0] if job else "-"
+        key = self.agent_legs.get(key, key)
+        lane = self.lanes.get(key)
+        if lane is None:
+            lane = self.lanes[key] = gevent.queue.Queue()
+            gevent.spawn(self._lane, key, lane)
+        lane.put(h)
+
+    def _lane(self, key: str, lane: gevent.queue.Queue) -> None:
+        while True:
+            try:
+                h = lane.get(timeout=5)
+            except gevent.queue.Empty:
+                if lane.empty():  # no yield between this check and the removal
+                    self.lanes.pop(key, None)
+                    return
+                continue
+            try:
+                self.handle(h)
+            except Exception:
+                log.exception("event handling failed", extra={"event": h.get("Event-Name")})
 
     def send(self, text: str):
         """One ESL command; a lost connection is not an error here (the reconnect rebuilds the state)."""
