@@ -55,9 +55,12 @@ PROMPT_KEYS = tuple(Prompts.__dataclass_fields__)
 
 def _changed(db: Session, obj: Any, fields: dict[str, Any], allowed: tuple[str, ...]) -> None:
     """Set the editable `fields` on a configuration row and bump the version (unknown field → 422)."""
-    for key in fields:
+    columns = type(obj).__table__.columns
+    for key, value in fields.items():
         if key not in allowed:
             raise Invalid("不可修改的字段", field=key)
+        if value is None and not columns[key].nullable:
+            raise Invalid("不能为空", field=key)
     for key, value in fields.items():
         setattr(obj, key, value)
     db.flush()

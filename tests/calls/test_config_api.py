@@ -50,6 +50,11 @@ def test_create_patch_delete_group_bumps_version(client, auth, ids, unique):
         422,
         "overflow_group_id",
     )
+    problem(
+        client.patch(f"/api/skill-groups/{group['id']}", json={"name": None}, headers=auth("admin")),
+        422,
+        "name",
+    )
     assert client.delete(f"/api/skill-groups/{group['id']}", headers=auth("admin")).status_code == 204
     problem(client.get(f"/api/skill-groups/{group['id']}", headers=auth("admin")), 404)
 
