@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.web.conftest import shot
+from tests.web.conftest import PHONE, shot
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +32,7 @@ PAGES = [
 
 @pytest.mark.parametrize(("user", "path", "text", "name"), PAGES, ids=[p[3] for p in PAGES])
 def test_page_renders_with_api_data(login, user, path, text, name):
-    page = login(user)
+    page = login(user, viewport=PHONE if path.startswith("/m/") else None)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(path)
