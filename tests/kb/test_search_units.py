@@ -55,7 +55,15 @@ def test_vector_index_add_remove_persist(tmp_path):
     vi.remove(7)
     assert {a for a, _, _ in vi.search(q, 3)} == {9}
     vi.add(7, emb.embed_passages(["社保卡补办"]))
-    vi.save(tmp_path / "x.faiss")
+    # an edit: the old text's vectors are still in FAISS until purged, but never returned
+    vi.add(7, emb.embed_passages(["居住证办理"]))
+    assert vi.dead == 3
+    found = vi.search(q, 10)
+    assert [a for a, _, _ in found].count(7) == 1
+    new_score = float(emb.embed_passages(["居住证办理"])[0] @ q)
+    assert abs(next(s for a, _, s in found if a == 7) - new_score) < 1e-5
+    vi.save(tmp_path / "x.faiss")  # purges
+    assert vi.dead == 0 and vi.index.ntotal == 2
     back = VectorIndex.load(tmp_path / "x.faiss", 64)
     assert back.n_chunks == {7: 1, 9: 1}
     assert back.search(q, 1, allowed={9})[0][0] == 9
