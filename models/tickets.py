@@ -88,7 +88,7 @@ class Ticket(Base):
     dispatch_deadline: Mapped[datetime | None] = mapped_column()
     sign_deadline: Mapped[datetime | None] = mapped_column()
     handling_deadline: Mapped[datetime | None] = mapped_column()
-    due_at: Mapped[datetime | None] = mapped_column()
+    due_at: Mapped[datetime | None] = mapped_column(index=True)  # NULL once nothing is due: a small index
     warn_at: Mapped[datetime | None] = mapped_column()
     warning: Mapped[str] = mapped_column(String(8), default="none")  # as last recorded by the sweep
 

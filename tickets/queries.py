@@ -126,11 +126,16 @@ def warning_clause(colour: WarningColour, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def _order(f: Filters) -> list[Any]:
+    """Newest first; the overdue inbox most overdue first."""
+    if f.inbox == Inbox.overdue:
+        return [Ticket.due_at.asc(), Ticket.id.asc()]
+    return [Ticket.created_at.desc(), Ticket.id.desc()]
+
+
 def select_tickets(db: Session, scope: Scope, f: Filters, now: datetime | None = None) -> Select[Any]:
     now = now or utcnow()
-    return (
-        select(Ticket).where(*where(db, scope, f, now)).order_by(Ticket.created_at.desc(), Ticket.id.desc())
-    )
+    return select(Ticket).where(*where(db, scope, f, now)).order_by(*_order(f))
 
 
 def list_tickets(
@@ -138,15 +143,7 @@ def list_tickets(
 ) -> tuple[list[Ticket], int]:
     now = now or utcnow()
     conds = where(db, scope, f, now)
-    rows = list(
-        db.scalars(
-            select(Ticket)
-            .where(*conds)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .offset(offset)
-            .limit(limit)
-        )
-    )
+    rows = list(db.scalars(select(Ticket).where(*conds).order_by(*_order(f)).offset(offset).limit(limit)))
     counted = select(Ticket.id).where(*conds)
     if f.q:  # a broad search matches 100,000s of rows: count up to the cap
         counted = counted.limit(SEARCH_COUNT_CAP)

@@ -229,7 +229,7 @@ def _rows(n: int, first_id: int, centre: int, tenants: list[int], units: list[in
 COLUMNS = ("id, number, tenant_id, channel, appeal_type, urgency, title, content, address, district, category, "
            "citizen_phone, state, lead_unit_id, created_at, updated_at, due_at, warn_at, doc")  # fmt: skip
 SECONDARY = ["ix_tickets_tenant_state_created", "ix_tickets_lead_state_created", "ix_tickets_state_due",
-             "ix_tickets_search_vector", "ix_tickets_unit_ids", "ix_tickets_created_at", "ix_tickets_citizen_phone",
+             "ix_tickets_search_vector", "ix_tickets_unit_ids", "ix_tickets_due_at", "ix_tickets_created_at", "ix_tickets_citizen_phone",
              "ix_tickets_call_id", "ix_tickets_external_id"]  # fmt: skip
 
 
