@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -72,3 +73,22 @@ def test_admin_sets_agent_skills(login):
     expect(page.get_by_text("已保存")).to_be_visible()
     expect(row).to_contain_text("企业服务 · 2")
     shot(page, "admin-agent-skills")
+
+
+def test_editor_exports_and_imports_articles(login):
+    page = login("editor")
+    page.goto("/kb/editor")
+    expect(page.get_by_text("已上架").first).to_be_visible()
+    page.get_by_role("button", name="导出").click()
+    with page.expect_download() as dl:
+        page.get_by_text("Excel（xlsx）").click()
+    assert dl.value.suggested_filename.endswith(".xlsx")
+    exported = {
+        "name": "知识导出.xlsx",
+        "mimeType": "application/octet-stream",
+        "buffer": Path(dl.value.path()).read_bytes(),
+    }
+    with page.expect_response(lambda r: r.url.endswith("/api/kb/articles/import")) as resp:
+        page.locator(".el-upload input[type=file]").set_input_files(files=[exported])
+    assert resp.value.ok, resp.value.text()
+    expect(page.get_by_text(re.compile(r"已导入"))).to_be_visible()
