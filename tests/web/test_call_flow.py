@@ -109,3 +109,46 @@ def test_agent_answers_call_accepts_and_dispatches_supervisor_watches(login, bas
 
     # the police handler signs and answers on a phone; the citizen is revisited and the ticket closed
     handle_on_phone_and_close(login, title, ticket_id)
+
+
+def test_agent_transfers_call_to_another_agent(login, base_url, switchboard):
+    _wait_controller(base_url)
+
+    def softphone(user: str, action: str, **body) -> httpx.Response:
+        return httpx.post(
+            f"{base_url}/api/softphone/{action}", json=body, headers=_headers(base_url, user), timeout=15
+        )
+
+    softphone("agent01", "logout")  # nobody else may take the call
+    assert softphone("agent04", "login", extension="8004", ready=False).status_code == 200
+
+    page = login("agent03")
+    page.locator("input[data-test=extension], [data-test=extension] input").first.fill("8003")
+    page.click("[data-test=phone-login]")
+    expect(page.locator("[data-test=agent-state]")).to_have_text("空闲")
+    caller = f"1397772{uuid.uuid4().int % 10000:04d}"
+    switchboard.call(CallerScript(number=caller, digits=["1"], talk_seconds=600, hangup_by="agent"))
+    expect(page.locator("[data-test=screen-pop]")).to_contain_text(caller, timeout=30_000)
+    expect(page.locator("[data-test=agent-state]")).to_have_text("通话中", timeout=20_000)
+
+    assert softphone("agent04", "ready").json()["state"] == "ready"
+    page.click("[data-test=phone-transfer]")
+    dialog = page.locator(".el-dialog", has_text="转接")
+    pick_option(page, dialog.locator(".el-select input").first, "1004", "1004")
+    shot(page, "agent-desk-transfer")
+    dialog.get_by_role("button", name="转接", exact=True).click()
+    expect(page.get_by_text("已转接")).to_be_visible()
+    expect(page.locator("[data-test=agent-state]")).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+
+    boss = _headers(base_url, "supervisor")
+    deadline = time.monotonic() + 30
+    state = None
+    while time.monotonic() < deadline:
+        agents = httpx.get(f"{base_url}/api/agents", params={"size": 50}, headers=boss).json()["items"]
+        state = next(a["state"] for a in agents if a["agent_number"] == "1004")
+        if state == "in_call":
+            break
+        time.sleep(0.5)
+    assert state == "in_call"
+    assert softphone("agent04", "hangup").status_code == 200
+    softphone("agent03", "logout")
