@@ -15,7 +15,8 @@ _DIGITS = "零一二三四五六七八九"
 def _converter():
     import opencc
 
-    return opencc.OpenCC("t2s")
+    # tw2s = t2s plus Taiwan usage: Whisper writes 著急/睡不著 the Taiwan way, which t2s leaves alone
+    return opencc.OpenCC("tw2s")
 
 
 def to_simplified(text: str) -> str:

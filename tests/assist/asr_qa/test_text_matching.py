@@ -56,3 +56,8 @@ def test_short_phrases_need_the_same_sound_tones_included():
     assert [m.heard for m in said.find_any(["跳河", "自杀"])] == ["跳河", "自杀"]
     # a true homophone still matches a short phrase
     assert TimedText.from_segments([(0, 0.0, 1.0, "射保", [])]).find("社保")[0].heard == "射保"
+
+
+def test_taiwan_style_zhe_becomes_simplified():
+    # Whisper writes 著 for the particle 着; t2s alone keeps it (著 is also simplified, as in 著名)
+    assert to_simplified("您先別著急，睡不著覺，著名作家") == "您先别着急，睡不着觉，著名作家"
