@@ -349,3 +349,13 @@ def test_workstation_inherits_the_centre_rules(db):
     assert "inherit_t" in codes and "greeting" in codes
     db.rollback()
     assert db.scalar(select(QaRule).where(QaRule.code == "inherit_t")) is None
+
+
+def test_supervisor_requests_review_of_an_unselected_call(client, auth, db):
+    score = next(s for _t, s in (scored_call(db, GOOD) for _ in range(20)) if s.status == ScoreStatus.scored)
+    url = f"/api/qa/scores/{score.id}/request-review"
+    r = client.post(url, json={"note": "群众来电投诉服务态度"}, headers=auth("supervisor"))
+    assert r.status_code == 200 and r.json()["status"] == "pending_review"
+    assert r.json()["review_reasons"] == ["manual"]
+    assert client.post(url, json={}, headers=auth("supervisor")).status_code == 409
+    assert client.post(url, json={}, headers=auth("agent01")).status_code == 403
