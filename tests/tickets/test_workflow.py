@@ -20,6 +20,7 @@ def test_full_cycle_records_timeline(flow, client, auth):
     assert t["state"] == "to_close"
     t = flow.act(t["id"], "close", "dispatcher", note="办结")
     assert t["state"] == "closed" and t["closed_at"]
+    assert t["due_at"] is None and t["warning"] == "none"  # nothing is due once closed
     events = client.get(f"/api/tickets/{t['id']}/timeline", headers=auth("dispatcher")).json()
     assert [e["action"] for e in events] == [
         "accept", "dispatch", "sign", "answer", "review-answer", "revisit", "close"
