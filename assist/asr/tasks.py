@@ -133,7 +133,11 @@ def _score(transcript_id: int) -> None:
 
 @shared_task(name="assist.asr.sweep")
 def sweep() -> dict:
-    """Periodic: pick up newly finished recordings, re-send due retries and lost messages, publish the backlog."""
+    """Periodic: pick up newly finished recordings, re-send due retries and lost messages (transcription
+    and scoring), publish the backlog."""
+    from assist.qa import service as qa_service
+    from assist.qa.tasks import score_transcript_task
+
     asr = get_asr_settings()
     with session_scope(sessions()) as db:
         new = [(t.id, t.recording_path) for t in service.discover_recordings(db)]
@@ -142,8 +146,11 @@ def sweep() -> dict:
         for transcript_id, _path in due:
             service.requeue_stale(db, transcript_id)
         figures = service.backlog(db, max_attempts=asr.max_attempts)
+        lost_scores = qa_service.unscored(db, finished_before=utcnow() - timedelta(minutes=10))
     for transcript_id, path in [*new, *due]:
         enqueue(transcript_id, path)
+    for transcript_id in lost_scores:
+        score_transcript_task.apply_async(args=[transcript_id])
     for state in ("queued", "running", "retrying", "failed"):
         BACKLOG.labels(state).set(getattr(figures, state))
-    return {"discovered": len(new), "requeued": len(due), **figures.as_dict()}
+    return {"discovered": len(new), "requeued": len(due), "rescored": len(lost_scores), **figures.as_dict()}

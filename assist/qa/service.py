@@ -378,6 +378,23 @@ def score_transcript(db: Session, transcript: Transcript) -> QaScore:
     return score
 
 
+def unscored(db: Session, *, finished_before: datetime, limit: int = 500) -> list[int]:
+    """Transcribed calls still without a score (scoring failed and its retry was lost)."""
+    has_score = select(QaScore.id).where(QaScore.transcript_id == Transcript.id).exists()
+    return list(
+        db.scalars(
+            select(Transcript.id)
+            .where(
+                Transcript.status == TranscriptStatus.done,
+                Transcript.finished_at <= finished_before,
+                ~has_score,
+            )
+            .order_by(Transcript.id)
+            .limit(limit)
+        )
+    )
+
+
 def review_reasons(db: Session, transcript: Transcript, result: ScoreResult) -> list[str]:
     policy = get_policy(db, transcript.tenant_id)
     reasons = []

@@ -77,3 +77,14 @@ def test_transcribe_now_and_reviewer_opening_a_waiting_call(client, auth, db, ce
         client.post(f"/api/qa/transcripts/{waiting.id}/transcribe-now", headers=auth("agent07")).status_code
         == 403
     )
+
+
+def test_transcripts_left_unscored_are_found_for_the_sweep(db):
+    from assist.qa import service as qa_service
+
+    hour_ago = utcnow() - timedelta(hours=1)
+    lost = _job(db, status=TranscriptStatus.done, finished_at=hour_ago)
+    just_now = _job(db, status=TranscriptStatus.done, finished_at=utcnow())
+    scored, _ = scored_call(db, GOOD)
+    found = qa_service.unscored(db, finished_before=utcnow() - timedelta(minutes=10))
+    assert lost.id in found and just_now.id not in found and scored.id not in found
