@@ -17,6 +17,8 @@ export default defineConfig({
     },
   },
   build: {
+    // the 360 browser's Chromium cores lag Chrome's: keep the syntax to what Chromium 87 runs
+    target: ['chrome87', 'edge88', 'firefox78', 'safari14'],
     outDir: 'dist',
     emptyOutDir: true,
     chunkSizeWarningLimit: 900,

@@ -33,16 +33,24 @@ def _png() -> bytes:
 
 def pick_option(page, field, typed: str, option: str) -> None:
     """Choose `option` in an Element Plus (remote) select after typing `typed`."""
-    field.click(force=True)  # the placeholder overlays the input
-    if typed:
-        page.keyboard.type(typed)
     item = page.locator(".el-select-dropdown__item:visible").filter(has=page.get_by_text(option, exact=True))
+    for _ in range(3):  # a click during a dialog's opening animation may not open the dropdown
+        field.click(force=True)  # the placeholder overlays the input
+        if typed:
+            page.keyboard.type(typed)
+        try:
+            item.first.wait_for(state="visible", timeout=5_000)
+            break
+        except Exception:
+            if typed:
+                field.fill("")
     item.first.click()
 
 
 def run_action(page, action: str) -> None:
     page.click(f"[data-test=action-{action}]")
     expect(page.locator("[data-test=action-form]")).to_be_visible()
+    page.wait_for_timeout(400)  # let the dialog finish opening before its fields are used
 
 
 def submit_action(page) -> None:
