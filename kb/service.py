@@ -406,10 +406,13 @@ def list_articles(
     unit_id: int | None = None,
     district: str | None = None,
     base_id: int | None = None,
+    due_review: bool = False,
     offset: int = 0,
     limit: int = 20,
 ) -> tuple[list[Article], int]:
-    """A filtered page of articles the user may read, filtered and paged in SQL."""
+    """A filtered page of articles the user may read, filtered and paged in SQL.
+
+    `due_review`: published articles whose validity ends within a week (reminded by the beat task)."""
     if base_id is not None:
         get_base(db, scope, base_id)
         stmt = select(Article).where(Article.base_id == base_id)
@@ -428,6 +431,8 @@ def list_articles(
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(Article.title.like(like), Article.body.like(like)))
+    if due_review:
+        stmt = stmt.where(Article.status == ArticleStatus.published, Article.review_reminded_at.is_not(None))
     if base_id is None:
         stmt = stmt.where(_readable_clause(db, scope))
     total = db.scalar(select(func.count()).select_from(stmt.subquery())) or 0

@@ -309,6 +309,7 @@ def list_articles(
     unit_id: int | None = None,
     district: str | None = None,
     base_id: int | None = None,
+    due_review: Annotated[bool, Query(description="只看有效期将满、待复核的已上架知识")] = False,
 ):
     rows, total = service.list_articles(
         db,
@@ -319,6 +320,7 @@ def list_articles(
         unit_id=unit_id,
         district=district,
         base_id=base_id,
+        due_review=due_review,
         offset=paging.offset,
         limit=paging.size,
     )

@@ -90,6 +90,8 @@ def test_expiry_unpublishes_and_reminds(kb_db, scope_of, kb_app):
     assert kb_db.get(Article, gone.id).status == "unpublished"
     assert soon.id in [a.id for a in reminded]
     assert service.remind_reviews(kb_db, now=later) == []  # once only
+    due, _ = service.list_articles(kb_db, editor, due_review=True, limit=200)
+    assert soon.id in [a.id for a in due] and gone.id not in [a.id for a in due]
     ev = kb_db.query(ArticleEvent).filter_by(article_id=gone.id, action="expire").one()
     assert ev.actor_id is None and ev.to_status == "unpublished"
     # republishing an expired article is refused until its validity is extended
