@@ -30,6 +30,20 @@ def _wait(engine, transcript_id: int, statuses: set[str], timeout: float = 180) 
     raise AssertionError(f"transcript {transcript_id} still {t.status}")
 
 
+def _score(engine, transcript_id: int, timeout: float = 60) -> QaScore:
+    """The score follows the transcript in its own transaction: wait for it too."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with Session(engine) as db:
+            score = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
+            if score is not None:
+                _ = list(score.deductions)  # load before the session closes
+                db.expunge_all()
+                return score
+        time.sleep(0.5)
+    raise AssertionError(f"transcript {transcript_id} not scored")
+
+
 def _submit(engine, path: str) -> int:
     from sqlalchemy.orm import sessionmaker
 
@@ -55,8 +69,8 @@ def test_worker_transcribes_and_scores_end_to_end(celery_worker, pg_url, tmp_pat
         speakers = {s.speaker for s in t.segments}
         assert speakers == {"agent", "citizen"}
         assert any("不想活" in s.text for s in t.segments if s.speaker == "citizen")
-        score = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
-        assert score is not None and score.status == "pending_review" and "alert" in score.review_reasons
+        score = _score(engine, transcript_id)
+        assert score.status == "pending_review" and "alert" in score.review_reasons
         alerts = db.scalars(select(QaAlert).where(QaAlert.transcript_id == transcript_id)).all()
         assert "self_harm" in {a.category for a in alerts}
     engine.dispose()
@@ -188,8 +202,7 @@ def test_sweep_transcribes_a_recording_the_switch_finished(celery_worker, pg_url
     assert transcript_id is not None
     t = _wait(engine, transcript_id, {TranscriptStatus.done, TranscriptStatus.failed})
     assert t.status == TranscriptStatus.done, t.error
-    with Session(engine) as db:
-        score = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
-        assert [d.rule_code for d in score.deductions] == ["greeting"]
-        assert score.agent_id == t.agent_id and t.call_id is not None
+    score = _score(engine, transcript_id)
+    assert [d.rule_code for d in score.deductions] == ["greeting"]
+    assert score.agent_id == t.agent_id and t.call_id is not None
     engine.dispose()
