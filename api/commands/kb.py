@@ -163,7 +163,7 @@ def rebuild_cmd(
         n = index.rebuild(db)
     typer.echo(
         f"索引已重建：{n} 篇已上架知识，{len(index.engine.vectors or [])} 篇有向量，"
-        f"用时 {time.perf_counter() - t0:.1f} 秒，保存于 {index.path}"
+        f"用时 {time.perf_counter() - t0:.1f} 秒，快照清单 {index.path.with_suffix('.json')}"
     )
 
 
