@@ -152,3 +152,20 @@ def test_workbench_filters_and_export(login):
     assert dl.value.suggested_filename.endswith(".xlsx")
     with open(path, "rb") as f:
         assert f.read(2) == b"PK"  # an xlsx is a zip
+
+
+def test_workbench_batch_urge(login):
+    page = login("dispatcher")
+    page.locator("[data-test=inbox-unit_sign]").click()  # units that have not signed yet
+    page.wait_for_load_state("networkidle")
+    rows = page.locator("[data-test=ticket-table] .el-table__body tr")
+    expect(rows.nth(1)).to_contain_text("待签收")
+    for i in range(2):
+        rows.nth(i).locator(".el-checkbox").click()
+    page.get_by_role("button", name=re.compile(r"批量操作（2）")).click()
+    page.locator(".el-dropdown-menu__item:visible", has_text="催单").click()
+    expect(page.locator("[data-test=action-form]")).to_contain_text("共 2 张工单")
+    page.wait_for_timeout(400)
+    page.locator("[data-test=action-form]").get_by_label("催办说明").fill("请尽快签收")
+    page.click("[data-test=action-submit]")
+    expect(page.get_by_text("已催单")).to_be_visible()
