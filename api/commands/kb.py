@@ -49,6 +49,7 @@ def evaluate_cmd(
     """
     from tqdm import tqdm
 
+    from kb.retrieval import QA_THRESHOLDS
     from kb.search.embedders import get_embedder
     from kb.search.engine import FUSION_WEIGHTS
     from kb.search.evaluate import MODES, evaluate, read_qa
@@ -98,6 +99,7 @@ def evaluate_cmd(
         weights=weights,
         min_coverage=min_coverage,
         modes=modes,
+        qa_rule=QA_THRESHOLDS.get(model.name),
         progress=typer.echo,
     )
     typer.echo(f"\n模型 {result['embedder']}：{result['questions']} 个问题，{result['articles']} 篇知识")
@@ -108,8 +110,14 @@ def evaluate_cmd(
     th = result["threshold"]
     if th:
         typer.echo(
-            f"智能问答阈值：余弦 ≥ {th['cosine']} 且领先次优 ≥ {th['margin']}，判定准确率 {th['accuracy']:.4f}"
+            f"智能问答阈值（本集最优）：余弦 ≥ {th['cosine']} 且领先次优 ≥ {th['margin']}，判定准确率 {th['accuracy']:.4f}"
         )
+        if "configured" in th:
+            c = th["configured"]
+            typer.echo(
+                f"当前配置：余弦 ≥ {c['cosine']} 且领先次优 ≥ {c['margin']}，判定准确率 {c['accuracy']:.4f}，"
+                f"作答率 {c['answer_rate']:.4f}，作答准确率 {c['precision_when_answering']}"
+            )
     typer.echo(json.dumps(result, ensure_ascii=False))
 
 

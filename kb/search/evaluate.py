@@ -68,6 +68,7 @@ def evaluate(
     weights: dict[str, float] | None = None,
     min_coverage: float | None = None,
     modes: tuple[str, ...] = MODES,
+    qa_rule: tuple[float, float] | None = None,
     k: int = 10,
     progress: Callable[[str], None] = print,
 ) -> dict:
@@ -107,7 +108,7 @@ def evaluate(
         "fusion_weights": engine.weights,
         "min_coverage": engine.min_coverage,
         **{m: metrics(ranks[m]) for m in modes},
-        "threshold": calibrate(engine, qa, gold, qvecs),
+        "threshold": calibrate(engine, qa, gold, qvecs, configured=qa_rule),
         "seconds": {
             "embed_passages": round(t_embed, 1),
             "embed_queries": round(t_query_embed, 1),
@@ -127,8 +128,24 @@ def top_two(found: list[tuple[int, int, float]]) -> tuple[int, float, float]:
     return ranked[0][0], ranked[0][1], second
 
 
+def _rule_figures(arr: np.ndarray, t: float, m: float) -> dict:
+    say = (arr[:, 0] >= t) & (arr[:, 1] >= m)
+    return {
+        "cosine": round(float(t), 3),
+        "margin": round(float(m), 3),
+        "accuracy": round(float(np.mean(say == (arr[:, 2] > 0))), 4),
+        "precision_when_answering": round(float(arr[say, 2].mean()), 4) if say.any() else None,
+        "answer_rate": round(float(say.mean()), 4),
+    }
+
+
 def calibrate(
-    engine: SearchEngine, qa: list[QAItem], gold: list[int], qvecs: np.ndarray, seed: int = 7
+    engine: SearchEngine,
+    qa: list[QAItem],
+    gold: list[int],
+    qvecs: np.ndarray,
+    seed: int = 7,
+    configured: tuple[float, float] | None = None,
 ) -> dict:
     """Hide a random half of the answers; pick the rule "answer when the top cosine ≥ t and it leads the
     next article by ≥ m" with the best accuracy of answering (own article at rank 1) versus saying
@@ -154,12 +171,8 @@ def calibrate(
             acc = float(np.mean(say == (arr[:, 2] > 0)))
             if acc > best[2] + 1e-9:
                 best = (round(float(t), 3), round(float(m), 3), acc)
-    say = (arr[:, 0] >= best[0]) & (arr[:, 1] >= best[1])
-    return {
-        "cosine": best[0],
-        "margin": best[1],
-        "accuracy": round(best[2], 4),
-        "precision_when_answering": round(float(arr[say, 2].mean()), 4) if say.any() else None,
-        "answer_rate": round(float(say.mean()), 4),
-        "should_answer_rate": round(float(arr[:, 2].mean()), 4),
-    }
+    out = _rule_figures(arr, best[0], best[1])
+    out["should_answer_rate"] = round(float(arr[:, 2].mean()), 4)
+    if configured is not None:
+        out["configured"] = _rule_figures(arr, *configured)
+    return out
