@@ -61,6 +61,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+@dataclass(frozen=True)
+class RecordMessage:
+    """The controller's own step after a voicemail prompt: FreeSWITCH `record <path> <limit> 200 3`."""
+
+    path: str
+    max_seconds: int
+
+
 @dataclass
 class LiveCall:
     uuid: str
@@ -400,6 +408,11 @@ class Controller:
             if isinstance(action, Play):
                 call.waiting_app = self.sendmsg(call.uuid, "playback", prompt_url(action.prompt))
                 return
+            if isinstance(action, RecordMessage):
+                call.waiting_app = self.sendmsg(
+                    call.uuid, "record", f"{action.path} {action.max_seconds} 200 3"
+                )
+                return
             if isinstance(action, Collect):
                 # a fresh variable per prompt, so a timeout never reads the previous answer
                 call.collects = getattr(call, "collects", 0) + 1  # type: ignore[attr-defined]
@@ -448,6 +461,7 @@ class Controller:
                     tenant_id=call.tenant_id,
                     reason=call.voicemail_reason,  # type: ignore[attr-defined]
                     path=call.voicemail_path,
+                    duration_s=float(h.get("variable_record_seconds", "0") or 0),
                 )  # type: ignore[attr-defined]
                 db.commit()
         self.next_action(call)
@@ -710,8 +724,12 @@ class Controller:
             )
             store.upsert_call(db, call.uuid, disposition="voicemail")
             db.commit()
-        call.pending = [Play(action.prompt), Hangup(None)] + call.pending
-        self.api(f"uuid_record {call.uuid} start {path}")
+        # prompt, then the caller speaks (record ends on silence, the limit or hang-up), then goodbye
+        call.pending = [
+            Play(action.prompt),
+            RecordMessage(str(path), action.max_seconds),
+            Hangup(None),
+        ] + call.pending
         self.next_action(call)
 
     def hangup(self, uuid: str, cause: str = "NORMAL_CLEARING") -> None:

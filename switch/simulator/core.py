@@ -565,6 +565,14 @@ class FreeSwitch:
             ch.parked_app = ("park", "")  # type: ignore[attr-defined]
             ch.park_uuid = app_uuid  # type: ignore[attr-defined]
             return
+        elif app == "record":
+            # record <path> [limit_s] [silence_thresh] [silence_hits]: the caller speaks for their talk time
+            parts = arg.split()
+            limit = float(parts[1]) if len(parts) > 1 else 60.0
+            script = ch.script if isinstance(ch.script, CallerScript) else None
+            self._record_start(ch, parts[0])
+            await self.clock.sleep(min(limit, script.talk_seconds if script else limit))
+            self._record_stop(ch, "success-silence")
         elif app == "record_session":
             self._record_start(ch, arg.split()[0])
         elif app == "conference":

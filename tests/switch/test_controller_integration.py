@@ -232,5 +232,6 @@ def test_after_hours_voicemail(pg_url: str, tmp_path: Path) -> None:
         with r.sessions() as db:
             vm = db.scalar(select(Voicemail).where(Voicemail.call_uuid == uuid))
         assert vm is not None and vm.reason == "after_hours"
+        assert vm.path and Path(vm.path).is_file() and vm.duration_s >= 2  # the caller spoke for 3 s
     finally:
         r.close()
