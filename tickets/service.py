@@ -370,39 +370,39 @@ def apply_action(
     ctx = Ctx(db, scope, ticket, data, now, cal, policy, unit_id=ticket.lead_unit_id)
     if transition.unit_bound and scope.is_unit_user:
         _require_assignment(ctx, lead=action != Action.answer)
-    held = TicketState(ticket.held_state) if ticket.held_state else None
-    outcome = EFFECTS[action](ctx)
-    new_state = resolve_target(transition, state, outcome, held)
-    if new_state != state:
-        deadlines.enter_state(ticket, new_state, state, now=now, cal=cal, policy=policy)
-        ticket.state = str(new_state)
-    ticket.updated_at = now
-    attachment_ids = list(getattr(data, "attachment_ids", []))
-    _link_attachments(db, ticket, attachment_ids)
-    recorded = data.model_dump(mode="json", exclude={"note", "attachment_ids"}, exclude_none=True)
-    recorded.update(ctx.record)
-    if outcome:
-        recorded["outcome"] = outcome
-    event = _record(
-        db,
-        ticket,
-        scope,
-        action=str(action),
-        from_state=str(state),
-        role=_actor_role(scope, transition),
-        label=actor_label,
-        now=now,
-        note=getattr(data, "note", None),
-        attachment_ids=attachment_ids,
-        payload=recorded,
-        unit_id=ctx.unit_id,
-        on_time=ctx.on_time,
-    )
-    if transition.exported:
-        _outbox(db, ticket, event, str(action))
-    try:
+    try:  # any flush below may find the row changed under us
+        held = TicketState(ticket.held_state) if ticket.held_state else None
+        outcome = EFFECTS[action](ctx)
+        new_state = resolve_target(transition, state, outcome, held)
+        if new_state != state:
+            deadlines.enter_state(ticket, new_state, state, now=now, cal=cal, policy=policy)
+            ticket.state = str(new_state)
+        ticket.updated_at = now
+        attachment_ids = list(getattr(data, "attachment_ids", []))
+        _link_attachments(db, ticket, attachment_ids)
+        recorded = data.model_dump(mode="json", exclude={"note", "attachment_ids"}, exclude_none=True)
+        recorded.update(ctx.record)
+        if outcome:
+            recorded["outcome"] = outcome
+        event = _record(
+            db,
+            ticket,
+            scope,
+            action=str(action),
+            from_state=str(state),
+            role=_actor_role(scope, transition),
+            label=actor_label,
+            now=now,
+            note=getattr(data, "note", None),
+            attachment_ids=attachment_ids,
+            payload=recorded,
+            unit_id=ctx.unit_id,
+            on_time=ctx.on_time,
+        )
+        if transition.exported:
+            _outbox(db, ticket, event, str(action))
         db.flush()
-    except StaleDataError as exc:
+    except StaleDataError as exc:  # another transaction changed the ticket first (version column)
         raise Conflict("工单已被他人处理，请刷新后重试", field="version", allowed_actions=[]) from exc
     ACTIONS.labels(str(action)).inc()
     log.info(

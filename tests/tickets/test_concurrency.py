@@ -1,4 +1,4 @@
-"""Two simultaneous actions on one ticket, on PostgreSQL with real threads: exactly one wins."""
+"""Two simultaneous actions on one ticket with real threads (PostgreSQL; signs on SQLite too): one wins."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def _race(factory, ticket_id: int, attempts: list[tuple[str, str, dict]]) -> lis
     return results
 
 
-def test_two_simultaneous_signs(pg_url):
-    engine = make_engine(pg_url)
+def test_two_simultaneous_signs(db_url):
+    engine = make_engine(db_url)
     factory = make_sessionmaker(engine)
     with factory() as db:
         agent = scope_for(db, db.scalar(select(User).where(User.username == "agent01")))
