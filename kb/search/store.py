@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from kb.search.embedders import Embedder
@@ -34,13 +35,31 @@ def cached_vectors(db: Session, hashes: list[str], embedder_name: str) -> dict[s
 
 
 def save_vectors(db: Session, items: dict[str, np.ndarray], embedder_name: str) -> None:
+    """Insert the vectors not cached yet; another process caching the same passage meanwhile is fine."""
     have = set(cached_vectors(db, list(items), embedder_name))
-    for h, v in items.items():
-        if h in have:
-            continue
-        v = np.asarray(v, dtype="<f4")
-        db.add(Embedding(content_hash=h, embedder=embedder_name, dim=int(v.shape[0]), vector=v.tobytes()))
-    db.flush()
+    rows = [
+        Embedding(
+            content_hash=h, embedder=embedder_name, dim=int(v.shape[0]), vector=np.asarray(v, "<f4").tobytes()
+        )
+        for h, v in items.items()
+        if h not in have
+    ]
+    if not rows:
+        return
+    try:
+        with db.begin_nested():
+            db.add_all(rows)
+    except IntegrityError:  # lost a race on some passage: insert the rest one by one
+        for r in rows:
+            try:
+                with db.begin_nested():
+                    db.add(
+                        Embedding(
+                            content_hash=r.content_hash, embedder=r.embedder, dim=r.dim, vector=r.vector
+                        )
+                    )
+            except IntegrityError:
+                continue
 
 
 def embed_passages(
