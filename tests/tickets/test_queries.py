@@ -35,8 +35,10 @@ def test_unit_inboxes_follow_the_ticket(flow, client, auth):
 def test_overdue_inbox(db, client, auth):
     agent = scope_for(db, db.scalar(select(User).where(User.username == "agent01")))
     old = service.accept(db, agent, now=datetime.now(UTC) - timedelta(days=20), **ticket_body())
+    older = service.accept(db, agent, now=datetime.now(UTC) - timedelta(days=400), **ticket_body())
     db.commit()
-    assert old.id in ids(client.get("/api/tickets?inbox=overdue&size=200", headers=auth("dispatcher")))
+    overdue = ids(client.get("/api/tickets?inbox=overdue&size=200", headers=auth("dispatcher")))
+    assert overdue.index(older.id) < overdue.index(old.id)  # most overdue first
     assert old.id in ids(client.get("/api/tickets?warning=red&size=200", headers=auth("dispatcher")))
 
 
