@@ -247,6 +247,9 @@ def _clean_fields(db: Session, fields: dict[str, Any]) -> dict[str, Any]:
         for i, a in enumerate(atts):
             if not isinstance(a, dict) or not a.get("name") or not a.get("url"):
                 raise Invalid("附件需要 name 和 url", field=f"attachments[{i}]")
+            url = str(a["url"]).strip().lower()
+            if not (url.startswith(("http://", "https://", "/")) and not url.startswith("//")):
+                raise Invalid("附件地址须为 http(s) 链接或站内路径", field=f"attachments[{i}].url")
         out["attachments"] = atts
     return {k: v for k, v in out.items() if k in fields}
 

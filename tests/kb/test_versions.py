@@ -66,7 +66,13 @@ def test_bad_edit_names_the_field(kb_client, auth, new_article):
     assert r.status_code == 422 and r.json()["field"] == "valid_until"
     r = kb_client.patch(f"/api/kb/articles/{art['id']}", json={"unit_id": 999999}, headers=auth("editor"))
     assert r.status_code == 422 and r.json()["field"] == "unit_id"
-    assert len(kb_client.get(f"/api/kb/articles/{art['id']}/versions", headers=auth("editor")).json()) == 1
+    bad = {"attachments": [{"name": "办事指南", "url": "javascript:alert(1)"}]}
+    r = kb_client.patch(f"/api/kb/articles/{art['id']}", json=bad, headers=auth("editor"))
+    assert r.status_code == 422 and r.json()["field"] == "attachments[0].url"
+    ok = {"attachments": [{"name": "办事指南.pdf", "url": "/files/guide.pdf"}]}
+    r = kb_client.patch(f"/api/kb/articles/{art['id']}", json=ok, headers=auth("editor"))
+    assert r.status_code == 200 and r.json()["attachments"] == ok["attachments"]
+    assert len(kb_client.get(f"/api/kb/articles/{art['id']}/versions", headers=auth("editor")).json()) == 2
 
 
 def test_published_edit_needs_reviewer_and_reindexes(kb_client, auth, new_article, uniq):
