@@ -127,7 +127,8 @@ def test_urgent_transcription_overtakes_the_queue_on_redis():
     """On Redis, the broker priority the task uses puts a reviewer's call before earlier ones."""
     from celery import Celery
 
-    app = Celery("prio-test", broker=REDIS_TEST_URL)
+    # not the current app: shared tasks elsewhere in the session must keep the project's app
+    app = Celery("prio-test", broker=REDIS_TEST_URL, set_as_current=False)
     queue = f"asr-prio-{uuid.uuid4().hex[:8]}"
     try:
         for transcript_id in (1, 2, 3):
