@@ -28,6 +28,10 @@ def revision(url: str, message: str, *, rev_id: str | None = None, head: str = "
     `head` is the revision the new one follows: "0001" for a domain's first, else that domain's last.
     Read the generated file and keep only your domain's tables.
     """
+    from alembic.script import ScriptDirectory
+
     cfg = alembic_config(url)
     command.upgrade(cfg, "heads")
-    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=head)
+    # a domain's first revision branches off 0001, which is no longer a head: that is a splice
+    splice = head not in ("head", "heads") and head not in ScriptDirectory.from_config(cfg).get_heads()
+    command.revision(cfg, message=message, autogenerate=True, rev_id=rev_id, head=head, splice=splice)
