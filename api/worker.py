@@ -36,7 +36,11 @@ BEAT_SCHEDULE["dispatch-retrain"] = {
 BEAT_SCHEDULE["hotspot-sync-merges"] = {"task": "assist.hotspot.sync_merges", "schedule": 300.0}
 BEAT_SCHEDULE["hotspot-daily-report"] = {"task": "assist.hotspot.daily_report", "schedule": 3600.0}
 # Knowledge base: unpublish articles past their validity, remind reviewers a week before.
-BEAT_SCHEDULE["kb-sweep-validity"] = {"task": "kb.sweep_validity", "schedule": 900.0, "options": {"queue": "kb"}}
+BEAT_SCHEDULE["kb-sweep-validity"] = {
+    "task": "kb.sweep_validity",
+    "schedule": 900.0,
+    "options": {"queue": "kb"},
+}
 
 
 def make_celery() -> Celery:
