@@ -26,6 +26,7 @@ PAGES = [
     ("editor", "/kb/editor", "已上架", "kb-editor"),
     ("qa", "/qa", "待复核", "qa-reviews"),
     ("supervisor", "/monitor", "1001", "supervisor-monitor"),
+    ("supervisor", "/wallboard", "话务实时大屏", "supervisor-wallboard"),
     ("dispatcher", "/reports/tickets", "派单及时率", "reports-ticket-kpis"),
     ("police_leader", "/m/leader", "已超期", "mobile-leader"),
 ]

@@ -5,6 +5,7 @@ const Desk = () => import('./layouts/DeskLayout.vue')
 const Mobile = () => import('./layouts/MobileLayout.vue')
 
 const routes = [
+  { path: '/wallboard', component: () => import('./views/supervisor/Wallboard.vue'), meta: { title: '实时大屏', roles: ['supervisor'] } },
   { path: '/login', component: () => import('./views/Login.vue'), meta: { public: true, title: '登录' } },
   {
     path: '/',
