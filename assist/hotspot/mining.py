@@ -97,11 +97,16 @@ def _merge(clusters, unit: np.ndarray, districts, threshold: float) -> list[list
     return list(groups.values())
 
 
-def _topic(texts: Sequence[str], n: int = 3) -> str:
-    counts = Counter()
+def _topic(texts: Sequence[str], df: Counter, n_docs: int, n: int = 3) -> str:
+    """The words most typical of the cluster: shared by its members, rarer in the whole window."""
+    counts: Counter = Counter()
     for text in texts:
         counts.update(set(content_words(text)))
-    return "、".join(w for w, _ in counts.most_common(n)) or "其他"
+    scored = {
+        w: c * math.log((1 + n_docs) / (1 + df[w])) for w, c in counts.items() if c >= min(2, len(texts))
+    }
+    best = sorted(scored, key=lambda w: -scored[w])[:n]
+    return "、".join(best) or "其他"
 
 
 def mine(
@@ -128,6 +133,9 @@ def mine(
         return []
     matrix, vec = vectorise([d.text for d in recent_docs + base_docs], max_features=MAX_FEATURES)
     recent_m = matrix[: len(recent_docs)]
+    df: Counter = Counter()
+    for d in recent_docs:
+        df.update(set(content_words(d.text)))
     base_m = matrix[len(recent_docs) :]
     out = []
     for members in _cluster(recent_m, recent_docs, similarity):
@@ -159,7 +167,7 @@ def mine(
         reps = [cluster_docs[i].id for i in np.argsort(-sims_in)[:3]]
         out.append(
             Hotspot(
-                topic=_topic([d.text for d in cluster_docs]),
+                topic=_topic([d.text for d in cluster_docs], df, len(recent_docs)),
                 district=district,
                 count=len(members),
                 recent=recent,
