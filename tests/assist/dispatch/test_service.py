@@ -134,3 +134,18 @@ def test_periodic_pass_suggests_new_tickets_and_flags_duplicates(db, trained):
     assert first in [f.candidate_id for f in flags]
     assert dispatch_new(db) == 0  # each ticket once
     db.rollback()
+
+
+def test_celery_tasks_run_against_the_database(db, db_url, trained):
+    from assist.dispatch.tasks import dispatch_new_task, sync_outcomes_task
+    from assist.hotspot.tasks import daily_report_task, sync_merges_task
+
+    tid = accept(db, "户口", "想咨询户口迁移需要什么材料，居住证怎么办理")
+    db.commit()
+    assert dispatch_new_task.apply(kwargs={"url": db_url}).get() >= 1
+    db.expire_all()
+    row = db.scalar(select(DispatchSuggestion).where(DispatchSuggestion.ticket_id == tid))
+    assert row is not None and row.top_unit_id == unit_id(db, "南宁市公安局")
+    assert sync_outcomes_task.apply(kwargs={"url": db_url}).get() >= 0
+    assert sync_merges_task.apply(kwargs={"url": db_url}).get() >= 0
+    assert daily_report_task.apply(kwargs={"url": db_url}).get() >= 0
