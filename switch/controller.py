@@ -209,8 +209,12 @@ class Controller:
         reply = self.send(f"api {cmd}")
         return reply.data if reply is not None else "-ERR not connected"
 
-    def sendmsg(self, uuid: str, app: str, arg: str = "") -> str:
+    def sendmsg(self, uuid: str, app: str, arg: str = "", *, call: LiveCall | None = None) -> str:
+        """Execute `app` on the channel. With `call`, its completion is awaited: the Application-UUID is set
+        before sending, as the EXECUTE_COMPLETE may be handled (another greenlet) before the reply returns."""
         app_uuid = str(uuidlib.uuid4())
+        if call is not None:
+            call.waiting_app = app_uuid
         assert self.esl is not None
         lines = [f"sendmsg {uuid}", "call-command: execute", f"execute-app-name: {app}"]
         if arg:
@@ -406,20 +410,18 @@ class Controller:
         while call.pending and not call.ended:
             action = call.pending.pop(0)
             if isinstance(action, Play):
-                call.waiting_app = self.sendmsg(call.uuid, "playback", prompt_url(action.prompt))
+                self.sendmsg(call.uuid, "playback", prompt_url(action.prompt), call=call)
                 return
             if isinstance(action, RecordMessage):
-                call.waiting_app = self.sendmsg(
-                    call.uuid, "record", f"{action.path} {action.max_seconds} 200 3"
-                )
+                self.sendmsg(call.uuid, "record", f"{action.path} {action.max_seconds} 200 3", call=call)
                 return
             if isinstance(action, Collect):
                 # a fresh variable per prompt, so a timeout never reads the previous answer
                 call.collects = getattr(call, "collects", 0) + 1  # type: ignore[attr-defined]
                 var = f"{action.var_name}_{call.collects}"  # type: ignore[attr-defined]
                 collect = dataclasses.replace(action, prompt=prompt_url(action.prompt), var_name=var)
-                call.waiting_app = self.sendmsg(call.uuid, "play_and_get_digits", collect.app_args())
                 call.collect_var = var  # type: ignore[attr-defined]
+                self.sendmsg(call.uuid, "play_and_get_digits", collect.app_args(), call=call)
                 return
             if isinstance(action, Queue):
                 self.enqueue(call, action)
@@ -643,10 +645,11 @@ class Controller:
         if self.survey and not call.ended:
             call.survey = True
             call.collect_var = "survey_rating"  # type: ignore[attr-defined]
-            call.waiting_app = self.sendmsg(
+            self.sendmsg(
                 caller_uuid,
                 "play_and_get_digits",
                 f"1 1 1 5000 # {prompt_url(SURVEY_PROMPT)} silence_stream://250 survey_rating ^[1-3]$ 3000",
+                call=call,
             )
 
     def callback_done(self, uuid: str, h: dict[str, str]) -> None:
