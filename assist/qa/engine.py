@@ -99,11 +99,17 @@ class Call:
     """The transcript as the rules see it: per speaker text with times, speech intervals, duration."""
 
     def __init__(
-        self, segments: list[SegmentIn], duration: float | None = None, ticket_text: str | None = None
+        self,
+        segments: list[SegmentIn],
+        duration: float | None = None,
+        ticket_text: str | None = None,
+        holds: list[tuple[float, float]] | None = None,
     ):
         self.segments = sorted(segments, key=lambda s: (s.start, s.index))
         self.duration = duration or max((s.end for s in segments), default=0.0)
         self.ticket_text = ticket_text or ""
+        # hold periods (seconds from the recording's start): the citizen hears hold music, not silence
+        self.holds = sorted((float(a), float(b)) for a, b in (holds or []) if b > a)
         self._texts: dict[str, TimedText] = {}
 
     def of(self, speaker: str) -> list[SegmentIn]:
@@ -186,15 +192,32 @@ def check_keywords(call: Call, p: dict) -> list[Finding]:
     ]
 
 
+def _outside(start: float, end: float, holds: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The parts of [start, end] not inside any hold interval (`holds` sorted)."""
+    parts, at = [], start
+    for h_start, h_end in holds:
+        if h_end <= at or h_start >= end:
+            continue
+        if h_start > at:
+            parts.append((at, h_start))
+        at = max(at, h_end)
+    if at < end:
+        parts.append((at, end))
+    return parts
+
+
 def check_dead_air(call: Call, p: dict) -> list[Finding]:
     limit = float(p.get("max_seconds", 8))
     spans = sorted(call.speech(AGENT) + call.speech(CITIZEN))
     found, covered = [], None
     for start, end in spans:
         if covered is not None and start - covered > limit:
-            found.append(
-                Finding(f"静音 {start - covered:.1f} 秒（超过 {limit:g} 秒）", round(covered, 2), start)
-            )
+            # silence while the citizen is on hold is not dead air: only what lies outside holds counts
+            for a, b in _outside(covered, start, call.holds):
+                if b - a > limit:
+                    found.append(
+                        Finding(f"静音 {b - a:.1f} 秒（超过 {limit:g} 秒）", round(a, 2), round(b, 2))
+                    )
         covered = end if covered is None else max(covered, end)
     return found
 

@@ -296,8 +296,14 @@ def in_sample(transcript_id: int, rate: float) -> bool:
     return int.from_bytes(digest[:8], "big") / 2**64 < rate
 
 
-def score_transcript(db: Session, transcript: Transcript) -> QaScore:
-    """Apply the tenant's rules; store the score, deductions with evidence, alerts; pick for review."""
+def score_transcript(
+    db: Session, transcript: Transcript, *, holds: list[tuple[float, float]] | None = None
+) -> QaScore:
+    """Apply the tenant's rules; store the score, deductions with evidence, alerts; pick for review.
+
+    `holds`: the call's hold periods in seconds from the recording's start (silence in them is not
+    dead air). The CDR (`calls.hold_s`) keeps only the total, so callers that know the intervals pass them.
+    """
     if transcript.status != TranscriptStatus.done:
         raise Conflict("转写尚未完成，不能质检")
     existing = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript.id))
@@ -308,6 +314,7 @@ def score_transcript(db: Session, transcript: Transcript) -> QaScore:
         [SegmentIn(s.idx, s.speaker, s.start, s.end, s.text, s.words or []) for s in segments],
         duration=transcript.duration_s,
         ticket_text=transcript.ticket_text,
+        holds=holds,
     )
     result = score_call(call, rules_for_engine(list_rules(db, transcript.tenant_id)))
     by_index = {s.idx: s.id for s in segments}
