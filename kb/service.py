@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from kb import lifecycle
 from kb.enums import ArticleAction, ArticleStatus, BaseKind, Permission
+from kb.html import sanitise_html
 from kb.permissions import (
     article_allows,
     base_allows,
@@ -254,6 +255,13 @@ def _clean_fields(db: Session, fields: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k in fields}
 
 
+def _sanitise_body(clean: dict[str, Any], current_format: str, current_body: str) -> None:
+    """HTML bodies pass the allow-list on every write (also when an edit switches markdown to html)."""
+    fmt = clean.get("body_format") or current_format
+    if fmt == "html" and ("body" in clean or fmt != current_format):
+        clean["body"] = sanitise_html(clean.get("body", current_body) or "")
+
+
 def create_article(
     db: Session,
     scope: Scope,
@@ -265,6 +273,7 @@ def create_article(
     **fields: Any,
 ) -> Article:
     clean = _clean_fields(db, {"title": title, "body": body, "category_id": category_id, **fields})
+    _sanitise_body(clean, "markdown", "")
     if base_id is not None:
         base = get_base(db, scope, base_id, Permission.write)
         tenant_id = base.tenant_id
@@ -322,6 +331,7 @@ def update_article(
     ):
         raise PermissionDenied("已审核或已上架的知识只能由审核人修改")
     clean = _clean_fields(db, fields)
+    _sanitise_body(clean, article.body_format, article.body)
     if "category_id" in clean and clean["category_id"] != article.category_id and article.base_id is None:
         require_category(db, scope, clean["category_id"], Permission.write)
     if (
