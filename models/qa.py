@@ -5,7 +5,7 @@ scoring it gives one `QaScore` with its `QaDeduction`s (each with evidence) and 
 Reviewers act on deductions (`QaReviewAction` is the append-only log); agents file `QaAppeal`s.
 
 A transcript points at its `recordings` row and `calls` row (models/calls.py); scores and alerts
-copy `call_id` for reporting without a foreign key.
+copy `call_id` for reporting (a foreign key, set to NULL when the call record is deleted).
 """
 
 from __future__ import annotations
@@ -178,7 +178,7 @@ class QaScore(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     team: Mapped[str | None] = mapped_column(String(100), index=True)
-    call_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     call_started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     auto_score: Mapped[float] = mapped_column(Float)
     score: Mapped[float] = mapped_column(Float)  # after review and appeals
@@ -268,7 +268,7 @@ class QaAlert(Base):
     transcript_id: Mapped[int] = mapped_column(
         ForeignKey("qa_transcripts.id", ondelete="CASCADE"), index=True
     )
-    call_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("calls.id", ondelete="SET NULL"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     category: Mapped[str] = mapped_column(String(16))  # anger | threat | self_harm
     severity: Mapped[str] = mapped_column(String(16))  # medium | high | critical
