@@ -1,7 +1,8 @@
 """Transcripts and automatic quality inspection (质检).
 
 A recording gets one `Transcript` (the ASR job and its result, segments per speaker with times);
-scoring it gives one `QaScore` with its `QaDeduction`s (each with evidence) and any `QaAlert`s.
+scoring it gives one current `QaScore` with its `QaDeduction`s (each with evidence) and any `QaAlert`s;
+a forced re-score of a reviewed score keeps the old one as `superseded` (with its review history).
 Reviewers act on deductions (`QaReviewAction` is the append-only log); agents file `QaAppeal`s.
 
 A transcript points at its `recordings` row and `calls` row (models/calls.py); scores and alerts
@@ -49,6 +50,17 @@ class ScoreStatus(enum.StrEnum):
     reviewed = "reviewed"
     appealed = "appealed"  # the agent appealed a reviewed score
     final = "final"  # appeal resolved
+    superseded = "superseded"  # replaced by a forced re-score; kept with its review history
+
+
+SCORE_STATUS_LABELS = {
+    ScoreStatus.scored: "已自动评分",
+    ScoreStatus.pending_review: "待复核",
+    ScoreStatus.reviewed: "已复核",
+    ScoreStatus.appealed: "申诉中",
+    ScoreStatus.final: "已终审",
+    ScoreStatus.superseded: "已被重新评分取代",
+}
 
 
 class ReviewReason(enum.StrEnum):
@@ -173,8 +185,13 @@ class QaScore(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     transcript_id: Mapped[int] = mapped_column(
-        ForeignKey("qa_transcripts.id", ondelete="CASCADE"), unique=True
+        ForeignKey("qa_transcripts.id", ondelete="CASCADE"), index=True
     )
+    # = transcript_id while this is the transcript's current score, NULL once superseded: the unique
+    # constraint keeps one current score per transcript (NULLs do not collide, on PostgreSQL and SQLite)
+    current_transcript_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    superseded_by_id: Mapped[int | None] = mapped_column(ForeignKey("qa_scores.id", ondelete="SET NULL"))
+    superseded_at: Mapped[datetime | None] = mapped_column()
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
     team: Mapped[str | None] = mapped_column(String(100), index=True)

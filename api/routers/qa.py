@@ -173,6 +173,8 @@ class ScoreSummary(ORMModel):
     reviewer_id: int | None
     reviewed_at: datetime | None
     version: int
+    superseded_by_id: int | None = None
+    superseded_at: datetime | None = None
 
 
 class ScoreOut(ScoreSummary):
@@ -426,10 +428,28 @@ def transcribe_now(transcript_id: int, db: DB, scope: Annotated[Scope, Reviewer]
 @router.post(
     "/transcripts/{transcript_id}/rescore", summary="按当前规则重新自动评分", response_model=ScoreOut
 )
-def rescore(transcript_id: int, db: DB, scope: Annotated[Scope, Reviewer]) -> QaScore:
-    score = service.score_transcript(db, asr_service.get_transcript(db, transcript_id, scope))
+def rescore(
+    transcript_id: int,
+    db: DB,
+    scope: Annotated[Scope, Reviewer],
+    force: Annotated[
+        bool, Query(description="评分已在复核中或已复核时仍重新评分（原评分及复核记录保留为已取代版本）")
+    ] = False,
+) -> QaScore:
+    transcript = asr_service.get_transcript(db, transcript_id, scope)
+    score = service.score_transcript(db, transcript, force=force, actor=scope)
     db.commit()
     return score
+
+
+@router.get(
+    "/transcripts/{transcript_id}/scores",
+    summary="评分的全部版本（含被强制重新评分取代的）",
+    response_model=list[ScoreSummary],
+)
+def score_versions(transcript_id: int, db: DB, scope: Annotated[Scope, Watcher]) -> list[QaScore]:
+    transcript = asr_service.get_transcript(db, transcript_id, scope)
+    return service.versions(db, transcript.id)
 
 
 @router.get("/transcripts/{transcript_id}/recording", summary="录音文件（播放）")

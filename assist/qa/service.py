@@ -27,6 +27,7 @@ from models.db import utcnow
 from models.errors import Conflict, Invalid, NotFound, PermissionDenied
 from models.org import Tenant, User
 from models.qa import (
+    SCORE_STATUS_LABELS,
     AlertStatus,
     AppealStatus,
     DeductionStatus,
@@ -66,6 +67,11 @@ ACTION_LABELS = {
     "appeal": "申诉",
     "resolve_appeal": "处理申诉",
 }
+# a re-score of a score in these states would throw away review work: refused unless forced
+REVIEW_STATES = frozenset(
+    {ScoreStatus.pending_review, ScoreStatus.reviewed, ScoreStatus.appealed, ScoreStatus.final}
+)
+FORCE_ROLES = ("qa_reviewer", "admin")
 DEDUCTION_ACTIONS = {
     "confirm": DeductionStatus.confirmed,
     "adjust": DeductionStatus.adjusted,
@@ -297,18 +303,37 @@ def in_sample(transcript_id: int, rate: float) -> bool:
 
 
 def score_transcript(
-    db: Session, transcript: Transcript, *, holds: list[tuple[float, float]] | None = None
+    db: Session,
+    transcript: Transcript,
+    *,
+    holds: list[tuple[float, float]] | None = None,
+    force: bool = False,
+    actor: Scope | None = None,
 ) -> QaScore:
     """Apply the tenant's rules; store the score, deductions with evidence, alerts; pick for review.
 
     `holds`: the call's hold periods in seconds from the recording's start (silence in them is not
     dead air). The CDR (`calls.hold_s`) keeps only the total, so callers that know the intervals pass them.
+
+    A current score that is automatic only (`scored`) is replaced. One in review or past it is refused
+    (Conflict naming its state) unless `force` by a qa_reviewer / admin `actor`: then the old score,
+    its deductions and review history stay as a `superseded` version pointing at the new one.
     """
     if transcript.status != TranscriptStatus.done:
         raise Conflict("转写尚未完成，不能质检")
-    existing = db.scalar(select(QaScore).where(QaScore.transcript_id == transcript.id))
-    if existing is not None and existing.status not in (ScoreStatus.scored, ScoreStatus.pending_review):
-        raise Conflict("该通话已复核，不能重新自动评分")
+    existing = score_for_transcript(db, transcript.id)
+    supersede = existing is not None and existing.status in REVIEW_STATES
+    if supersede:
+        label = SCORE_STATUS_LABELS[ScoreStatus(existing.status)]
+        if not force:
+            raise Conflict(
+                f"该通话的质检结果处于「{label}」状态，重新评分会覆盖复核记录；确需重新评分请由质检员强制执行",
+                field="force",
+                state=existing.status,
+                score_id=existing.id,
+            )
+        if actor is None or not actor.has(*FORCE_ROLES):
+            raise PermissionDenied("只有质检员或管理员可以强制重新评分", field="force")
     segments = list(transcript.segments)
     call = Call(
         [SegmentIn(s.idx, s.speaker, s.start, s.end, s.text, s.words or []) for s in segments],
@@ -319,13 +344,28 @@ def score_transcript(
     result = score_call(call, rules_for_engine(list_rules(db, transcript.tenant_id)))
     by_index = {s.idx: s.id for s in segments}
 
-    if existing is not None:
+    kept_alerts: set[tuple] = set()
+    if supersede:
+        # free the current slot first (unique current_transcript_id); the version check makes a
+        # concurrent review action or second forced re-score lose with Conflict
+        previous_status = existing.status
+        existing.status = ScoreStatus.superseded
+        existing.current_transcript_id = None
+        existing.superseded_at = utcnow()
+        _flush(db)
+        # alerts belong to the call, not the score version: acknowledged ones keep their history
+        kept_alerts = {
+            (a.category, a.start, a.words)
+            for a in db.scalars(select(QaAlert).where(QaAlert.transcript_id == transcript.id))
+        }
+    elif existing is not None:
         db.delete(existing)
         for alert in db.scalars(select(QaAlert).where(QaAlert.transcript_id == transcript.id)):
             db.delete(alert)
-        db.flush()
+        _flush(db)
     score = QaScore(
         transcript_id=transcript.id,
+        current_transcript_id=transcript.id,
         tenant_id=transcript.tenant_id,
         agent_id=transcript.agent_id,
         team=transcript.team,
@@ -355,6 +395,8 @@ def score_transcript(
         )
     db.add(score)
     for a in result.alerts:
+        if (a.category, a.finding.start, a.finding.words) in kept_alerts:
+            continue
         alert = QaAlert(
             tenant_id=transcript.tenant_id,
             transcript_id=transcript.id,
@@ -382,7 +424,34 @@ def score_transcript(
         score.status = ScoreStatus.pending_review
         score.review_reasons = reasons
     db.flush()
+    if supersede:
+        existing.superseded_by_id = score.id
+        note = (
+            f"强制重新评分：原状态「{SCORE_STATUS_LABELS[ScoreStatus(previous_status)]}」，新评分 #{score.id}"
+        )
+        _log(
+            db,
+            existing,
+            actor,
+            "supersede",
+            points_before=existing.score,
+            points_after=score.score,
+            note=note,
+        )
+        _log(db, score, actor, "forced_rescore", note=f"取代评分 #{existing.id}")
+        _flush(db)
+        log.info(
+            "score superseded",
+            extra={"transcript_id": transcript.id, "old_score_id": existing.id, "score_id": score.id},
+        )
     return score
+
+
+def versions(db: Session, transcript_id: int) -> list[QaScore]:
+    """Every score of a transcript, the superseded ones included, oldest first."""
+    return list(
+        db.scalars(select(QaScore).where(QaScore.transcript_id == transcript_id).order_by(QaScore.id))
+    )
 
 
 def unscored(db: Session, *, finished_before: datetime, limit: int = 500) -> list[int]:
@@ -425,7 +494,7 @@ def get_score(db: Session, scope: Scope, score_id: int) -> QaScore:
 
 
 def score_for_transcript(db: Session, transcript_id: int) -> QaScore | None:
-    return db.scalar(select(QaScore).where(QaScore.transcript_id == transcript_id))
+    return db.scalar(select(QaScore).where(QaScore.current_transcript_id == transcript_id))
 
 
 def list_scores(
@@ -441,6 +510,8 @@ def list_scores(
     stmt = visible(select(QaScore), scope, QaScore.tenant_id, QaScore.agent_id)
     if status:
         stmt = stmt.where(QaScore.status == status)
+    else:
+        stmt = stmt.where(QaScore.status != ScoreStatus.superseded)
     if agent_id is not None:
         stmt = stmt.where(QaScore.agent_id == agent_id)
     if below is not None:
@@ -681,6 +752,7 @@ def stats(
     if since > until:
         raise Invalid("起始时间不能晚于结束时间", field="since")
     stmt = select(QaScore).where(
+        QaScore.status != ScoreStatus.superseded,
         QaScore.tenant_id.in_(scope.tenant_ids),
         QaScore.call_started_at >= since,
         QaScore.call_started_at <= until,

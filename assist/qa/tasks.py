@@ -10,6 +10,7 @@ from prometheus_client import Counter
 from assist.qa import service
 from assist.qa.notify import alert_message, publish_alerts
 from models.db import session_scope
+from models.errors import Conflict
 from models.qa import Transcript
 from models.settings import get_settings
 
@@ -43,5 +44,9 @@ def score_transcript_now(transcript_id: int) -> dict:
 def score_transcript_task(self, transcript_id: int) -> dict:
     try:
         return score_transcript_now(transcript_id)
+    except Conflict as exc:
+        # the score is under review (a re-transcription finished late): only a reviewer may force it
+        log.info("re-score refused", extra={"transcript_id": transcript_id, "reason": exc.detail})
+        return {"transcript_id": transcript_id, "refused": exc.detail, **exc.extra}
     except Exception as exc:
         raise self.retry(countdown=60 * 2**self.request.retries, exc=exc) from exc

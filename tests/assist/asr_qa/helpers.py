@@ -48,6 +48,7 @@ def scored_call(
     started: datetime | None = None,
     ticket_text: str | None = None,
     recording_path: str | None = None,
+    call_id: int | None = None,
 ):
     """A transcript (done) with its automatic score, committed; returns (transcript, score)."""
     agent_user = user(db, agent)
@@ -59,6 +60,7 @@ def scored_call(
         team=team,
         call_started_at=started,
         ticket_text=ticket_text,
+        call_id=call_id,
     )
     duration = max(s.end for s in segments) + 1
     asr_service.store_result(
