@@ -17,11 +17,7 @@ def test_call_deleted_sets_score_and_alert_call_id_null(db):
     call = Call(uuid=f"qa-link-{uuid.uuid4()}", caller="13800000000", called="12345")
     db.add(call)
     db.flush()
-    transcript, score = scored_call(db, ANGRY)
-    transcript.call_id = call.id
-    db.commit()
-    score = service.score_transcript(db, transcript)  # copies call_id to the score and its alerts
-    db.commit()
+    transcript, score = scored_call(db, ANGRY, call_id=call.id)  # the score and alerts copy call_id
     alerts = service.alerts_for_transcript(db, transcript.id)
     assert score.call_id == call.id and alerts and all(a.call_id == call.id for a in alerts)
 
