@@ -6,21 +6,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.deps import DB, CurrentScope, Paging
 from api.kb_index import kb_index, refresh
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
-from kb import citations, io, questions, retrieval, service, yellow_pages
+from kb import citations, idempotency, io, questions, retrieval, service, yellow_pages
 from kb.enums import ArticleAction, Permission
 from kb.lifecycle import allowed_actions
 from kb.search.index import KBIndex
 from models.errors import Invalid
+from models.kb import Category
 
 router = APIRouter(prefix="/api/kb", tags=["知识库"], responses=PROBLEM_RESPONSES)
 Index = Annotated[KBIndex, Depends(kb_index)]
 MAX_UPLOAD = 20 * 1024 * 1024
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=64,
+        description="重试同一创建请求时返回首次结果；同一 Key 用于不同内容返回 409",
+    ),
+]
 
 
 # ---------------------------------------------------------------- schemas
@@ -266,8 +275,11 @@ def list_categories(db: DB, scope: CurrentScope):
 
 
 @router.post("/categories", status_code=201, summary="新建分类", response_model=CategoryOut)
-def create_category(body: CategoryIn, db: DB, scope: CurrentScope):
+def create_category(body: CategoryIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
+    if (done := idempotency.claim(db, scope, idempotency_key, "kb_category", body.model_dump())) is not None:
+        return db.get(Category, done)
     cat = service.create_category(db, scope, name=body.name, parent_id=body.parent_id, sort=body.sort)
+    idempotency.settle(db, scope, idempotency_key, cat.id)
     db.commit()
     return cat
 
@@ -289,8 +301,11 @@ def list_bases(db: DB, scope: CurrentScope):
 
 
 @router.post("/bases", status_code=201, summary="新建独立知识库（单位或个人）", response_model=BaseOut)
-def create_base(body: BaseIn, db: DB, scope: CurrentScope):
+def create_base(body: BaseIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
+    if (done := idempotency.claim(db, scope, idempotency_key, "kb_base", body.model_dump())) is not None:
+        return service.get_base(db, scope, done)
     base = service.create_base(db, scope, name=body.name, kind=body.kind, shared=body.shared)
+    idempotency.settle(db, scope, idempotency_key, base.id)
     db.commit()
     return base
 
@@ -328,10 +343,13 @@ def list_articles(
 
 
 @router.post("/articles", status_code=201, summary="新建知识（草稿）", response_model=ArticleDetail)
-def create_article(body: ArticleIn, db: DB, scope: CurrentScope):
+def create_article(body: ArticleIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
     data = body.model_dump()
     data["attachments"] = [a.model_dump() for a in body.attachments]
+    if (done := idempotency.claim(db, scope, idempotency_key, "kb_article", data)) is not None:
+        return _detail(db, scope, service.get_article(db, scope, done))
     article = service.create_article(db, scope, **data)
+    idempotency.settle(db, scope, idempotency_key, article.id)
     db.commit()
     return _detail(db, scope, article)
 
@@ -606,8 +624,11 @@ def q_list(db: DB, scope: CurrentScope, paging: Paging, status: str | None = Non
 
 
 @router.post("/questions", status_code=201, summary="提出知识提问", response_model=QuestionOut)
-def q_ask(body: QuestionIn, db: DB, scope: CurrentScope):
+def q_ask(body: QuestionIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
+    if (done := idempotency.claim(db, scope, idempotency_key, "kb_question", body.model_dump())) is not None:
+        return questions.get(db, scope, done)
     q = questions.ask(db, scope, **body.model_dump())
+    idempotency.settle(db, scope, idempotency_key, q.id)
     db.commit()
     return q
 
