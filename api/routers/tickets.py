@@ -253,7 +253,17 @@ def create_ticket(
     ticket = service.accept(db, scope, idempotency_key=idempotency_key, **body.model_dump(exclude_unset=True))
     _cite(db, scope, ticket, body.article_ids)
     db.commit()
+    _dispatch_soon(ticket)
     return _out(db, ticket, scope)
+
+
+def _dispatch_soon(ticket: Ticket) -> None:
+    """After the commit (the worker must find the row): suggest / auto-dispatch now, not at the next poll."""
+    if ticket.state in ("accepted", "to_dispatch"):
+        from api.worker import celery_app
+        from assist.dispatch.tasks import enqueue_accepted
+
+        enqueue_accepted(celery_app, ticket.id, ticket.number)
 
 
 @router.post(

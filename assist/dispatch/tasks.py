@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Celery, shared_task
 from sqlalchemy import select
 
 from assist.dispatch import service
@@ -16,6 +16,10 @@ from models.org import Tenant
 from models.settings import get_settings
 
 log = logging.getLogger("hotline.dispatch")
+
+QUEUE = "dispatch"
+ACCEPTED = "assist.dispatch.accepted"
+ENQUEUE_EXPIRES = 600  # seconds
 
 
 def _factory(url: str | None = None):
@@ -57,6 +61,46 @@ def dispatch_new(db, *, since_hours: int = 24, limit: int = 200) -> int:
 def dispatch_new_task(url: str | None = None) -> int:
     with session_scope(_factory(url)) as db:
         return dispatch_new(db)
+
+
+def process_ticket(db, ticket_id: int) -> bool:
+    """One new ticket: suggest / auto-dispatch, then flag duplicates (as one pass of the poll does)."""
+    from assist.hotspot.service import flag_duplicates
+
+    try:
+        with db.begin_nested():
+            suggestion = service.auto_dispatch(db, ticket_id)
+            flag_duplicates(db, ticket_id)
+    except DomainError as exc:  # the ticket moved on meanwhile (409) or vanished: the poll is the net
+        log.info("auto-dispatch skipped", extra={"ticket": ticket_id, "reason": exc.detail})
+        return False
+    return bool(suggestion and suggestion.auto)
+
+
+def enqueue_accepted(app: Celery, ticket_id: int, number: str) -> bool:
+    """Called by the API after the accept transaction committed. Never fails the request: with no
+    broker the 30 s poll (`dispatch_new`) picks the ticket up. The message expires, since a stale one
+    is the poll's job anyway. `app` is the configured Celery app, passed explicitly: Celery's current
+    app is thread-local, and a request thread would otherwise publish through the default app."""
+    try:
+        app.send_task(ACCEPTED, args=[ticket_id, number], queue=QUEUE, expires=ENQUEUE_EXPIRES)
+        return True
+    except Exception:
+        log.warning("auto-dispatch not queued", extra={"ticket": ticket_id}, exc_info=True)
+        return False
+
+
+@shared_task(name=ACCEPTED)
+def accepted_task(ticket_id: int, number: str, url: str | None = None) -> bool:
+    """A ticket just accepted: dispatch it now instead of waiting for the poll."""
+    from models.tickets import Ticket
+
+    with session_scope(_factory(url)) as db:
+        ticket = db.get(Ticket, ticket_id)
+        if ticket is None or ticket.number != number:  # a message for another database: ignore
+            log.warning("auto-dispatch: no such ticket", extra={"ticket": ticket_id, "number": number})
+            return False
+        return process_ticket(db, ticket_id)
 
 
 @shared_task(name="assist.dispatch.auto_dispatch")
