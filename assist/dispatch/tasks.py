@@ -27,22 +27,26 @@ def _factory(url: str | None = None):
 
 
 def dispatch_new(db, *, since_hours: int = 24, limit: int = 200) -> int:
-    """Suggest (and, when enabled and sure, dispatch) every new accepted ticket not yet seen."""
+    """Suggest (and, when enabled and sure, dispatch) every new accepted ticket the tenant's current
+    model (or, with none trained, the "no model" placeholder) has not considered yet."""
     from models.tickets import Ticket
 
-    seen = select(DispatchSuggestion.ticket_id)
-    ids = list(
-        db.scalars(
+    ids: list[int] = []
+    roots = list(db.scalars(select(Tenant).where(Tenant.parent_id.is_(None)).order_by(Tenant.id)))
+    for root in roots:
+        model = service.considering_model(db, root.id)
+        seen = select(DispatchSuggestion.ticket_id).where(DispatchSuggestion.model_id == model.id)
+        ids += db.scalars(
             select(Ticket.id)
             .where(
                 Ticket.state.in_(("accepted", "to_dispatch")),
                 Ticket.created_at >= utcnow() - timedelta(hours=since_hours),
+                Ticket.tenant_id.in_(select(Tenant.id).where(Tenant.path.startswith(root.path))),
                 Ticket.id.not_in(seen),
             )
             .order_by(Ticket.id)
-            .limit(limit)
+            .limit(limit - len(ids))
         )
-    )
     done = 0
     for ticket_id in ids:
         try:
