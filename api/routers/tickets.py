@@ -465,6 +465,10 @@ def _action_endpoint(action: str, model: type[BaseModel]):
     def endpoint(ticket_id: int, body, db: DB, scope: CurrentScope) -> dict:
         payload = body.model_dump(exclude_unset=True)
         ticket = service.apply_action(db, scope, ticket_id, action, **payload)
+        if action in ("revisit", "close"):  # merged tickets (并案) follow, in this transaction
+            from assist.hotspot.service import follow_primary
+
+            follow_primary(db, scope, ticket_id, action, payload)
         _cite(db, scope, ticket, payload.get("article_ids", []))
         db.commit()
         return _out(db, ticket, scope)

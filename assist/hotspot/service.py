@@ -15,7 +15,7 @@ from assist.hotspot.duplicates import WINDOW, find_duplicates
 from assist.hotspot.mining import mine
 from models.db import utcnow
 from models.dispatch import DuplicateFlag, HotspotAlert, HotspotReport, TicketMerge
-from models.errors import Conflict, Invalid, NotFound
+from models.errors import Conflict, DomainError, Invalid, NotFound
 from models.org import Tenant, Unit
 from models.scope import Scope
 from models.settings import get_settings
@@ -316,3 +316,53 @@ def acknowledge(db: Session, *, tenant_id: int, alert_id: int, user_id: int) -> 
     alert.acknowledged_at, alert.acknowledged_by_id = utcnow(), user_id or None
     db.flush()
     return alert
+
+
+# ------------------------------------------------------------------------------ revisit / close follow
+FOLLOWED = ("revisit", "close")
+_VERB = {"revisit": "回访", "close": "办结"}
+
+
+def follow_primary(db: Session, scope: Scope, primary_id: int, action: str, payload: dict) -> list[int]:
+    """A revisit or close of a primary, carried to its merged tickets in the caller's transaction.
+
+    Each merged ticket gets the same action by the same person (its own timeline row, a note naming
+    the primary); an answered merged ticket has its answer accepted first. A merged ticket that cannot
+    follow (e.g. not answered yet) is left as it is and logged. After a revisit that reopened the
+    primary, merged tickets follow its next answer again. Returns the ids of the tickets that followed.
+    """
+    from tickets import service as tickets
+
+    if action not in FOLLOWED:
+        return []
+    Ticket = _tickets()
+    primary = db.get(Ticket, primary_id)
+    rows = list(db.scalars(select(TicketMerge).where(TicketMerge.primary_ticket_id == primary_id)))
+    if primary is None or not rows:
+        return []
+    note = f"与工单 {primary.number} 并案，随主单{_VERB[action]}" + (
+        f"：{payload['note']}" if payload.get("note") else ""
+    )
+    carried = {k: v for k, v in payload.items() if k not in ("note", "attachment_ids")}
+    done = []
+    for row in rows:
+        merged = db.get(Ticket, row.merged_ticket_id)
+        if merged is None or merged.state in CLOSED:
+            continue
+        try:
+            with db.begin_nested():
+                if merged.state == "answered":
+                    tickets.apply_action(db, scope, merged.id, "review-answer", result="accept", note=note)
+                tickets.apply_action(db, scope, merged.id, action, note=note, **carried)
+        except DomainError as exc:
+            log.info(
+                "merged ticket did not follow its primary",
+                extra={"ticket": merged.id, "primary": primary_id, "action": action, "reason": exc.detail},
+            )
+            continue
+        db.refresh(merged)
+        if action == "revisit" and merged.state not in ("to_close", "closed"):
+            row.answered = False  # reopened: follow the primary's next answer
+        done.append(merged.id)
+    db.flush()
+    return done
