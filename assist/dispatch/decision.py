@@ -13,6 +13,8 @@ from assist.dispatch.training import TrainedModel
 # The label of "the district government where it happened" (属地): district governments and their
 # streets are learnt as one class, and the address decides which one.
 LOCAL = "local"
+CATALOGUE_MIN_HITS = 2  # keyword hits (and no exclusion) for an unseen unit to be suggested
+CATALOGUE_EXTRA = 2  # at most this many catalogue-only suggestions after the model's
 
 Resolver = Callable[[str, Place], tuple[int | None, str]]
 
@@ -24,6 +26,9 @@ class Suggestion:
     name: str
     confidence: float
     reasons: list[str] = field(default_factory=list)
+    # "model": ranked by the classifier (calibrated confidence); "catalogue": a unit the model has never
+    # seen, suggested from the duty catalogue alone (confidence 0, never auto-dispatched)
+    source: str = "model"
 
 
 @dataclass
@@ -88,4 +93,33 @@ def decide(
     if out:
         shown = "不自动派单" if threshold is None else f"自动派单阈值 {threshold:.0%}"
         out[0].reasons.append(f"置信度 {out[0].confidence:.0%}（{shown}）")
+    out.extend(_unseen_units(model, text, place, catalogue, resolve, exclude))
     return Decision(out, auto, threshold, place.district, place.reason())
+
+
+def _unseen_units(
+    model: TrainedModel,
+    text: str,
+    place: Place,
+    catalogue: Catalogue,
+    resolve: Resolver,
+    exclude: Sequence[str],
+) -> list[Suggestion]:
+    """Units the model cannot rank (no ticket history) whose catalogue keywords match strongly."""
+    known, out = set(model.labels), []
+    for m in catalogue.match(text):
+        if len(out) >= CATALOGUE_EXTRA:
+            break
+        if m.label in known or m.label == LOCAL or m.label in exclude:
+            continue
+        if len(m.hits) < CATALOGUE_MIN_HITS or m.excluded_by:
+            continue
+        unit_id, name = resolve(m.label, place)
+        if unit_id is None:
+            continue
+        reasons = [m.reason(), "该单位尚无历史工单，模型未学习：仅依据权责清单建议，无模型置信度，不自动派单"]
+        entry = catalogue.for_label(m.label)
+        if entry is not None and entry.duty:
+            reasons.append(f"职责：{entry.duty}")
+        out.append(Suggestion(m.label, unit_id, name, 0.0, reasons, source="catalogue"))
+    return out

@@ -578,7 +578,7 @@ def auto_dispatch(db: Session, ticket_id: int) -> DispatchSuggestion | None:
         .order_by(DispatchSuggestion.id.desc())
     )
     enabled = settings_for(db, tenant_id).auto_dispatch
-    if not (decision.auto and enabled):
+    if not (decision.auto and enabled and decision.top.source == "model"):
         SUGGESTIONS.labels("shadow" if decision.auto else "suggest").inc()
         return suggestion
     top = decision.top
