@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import lru_cache
 
 from celery import shared_task
 
-from kb import flows, service
+from kb import flows, notices, service
 from models.db import make_engine, make_sessionmaker, session_scope
 from models.settings import get_settings
 
@@ -32,12 +33,23 @@ def embed_articles_task(article_ids: list[int]) -> int:
     return done
 
 
+def sweep_validity(sessionmaker, settings, *, now: datetime | None = None) -> dict[str, int]:
+    """Unpublish expired articles, mark those expiring within a week for review, and announce the
+    reminders on the bus once the transaction has committed."""
+    with session_scope(sessionmaker) as db:
+        expired = service.expire_due(db, now=now)
+        reminded = service.remind_reviews(db, now=now)
+        messages = [notices.review_due_message(db, a) for a in reminded]
+    published = notices.publish(settings, messages)  # after the commit of session_scope
+    if expired or reminded:
+        log.info(
+            "kb validity sweep",
+            extra={"expired": len(expired), "reminded": len(reminded), "announced": published},
+        )
+    return {"expired": len(expired), "reminded": len(reminded)}
+
+
 @shared_task(name="kb.sweep_validity", queue="kb")
 def sweep_validity_task() -> dict[str, int]:
     """Unpublish expired articles and mark those expiring within a week for review."""
-    with session_scope(_sessionmaker()) as db:
-        expired = service.expire_due(db)
-        reminded = service.remind_reviews(db)
-    if expired or reminded:
-        log.info("kb validity sweep", extra={"expired": len(expired), "reminded": len(reminded)})
-    return {"expired": len(expired), "reminded": len(reminded)}
+    return sweep_validity(_sessionmaker(), get_settings())

@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
 from pydantic import BaseModel, Field
 
 from api.deps import DB, CurrentScope, Paging
 from api.kb_index import kb_index, refresh
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
-from kb import citations, idempotency, io, questions, retrieval, service, yellow_pages
+from kb import citations, idempotency, io, notices, questions, retrieval, service, yellow_pages
 from kb.enums import ArticleAction, Permission
 from kb.lifecycle import allowed_actions
 from kb.search.index import KBIndex
@@ -624,12 +624,15 @@ def q_list(db: DB, scope: CurrentScope, paging: Paging, status: str | None = Non
 
 
 @router.post("/questions", status_code=201, summary="提出知识提问", response_model=QuestionOut)
-def q_ask(body: QuestionIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
+def q_ask(
+    body: QuestionIn, db: DB, request: Request, scope: CurrentScope, idempotency_key: IdempotencyKey = None
+):
     if (done := idempotency.claim(db, scope, idempotency_key, "kb_question", body.model_dump())) is not None:
         return questions.get(db, scope, done)
     q = questions.ask(db, scope, **body.model_dump())
     idempotency.settle(db, scope, idempotency_key, q.id)
     db.commit()
+    notices.publish(request.app.state.settings, [notices.question_message(q)])
     return q
 
 
