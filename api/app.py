@@ -44,6 +44,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.resolved_database_url(), echo=settings.sql_echo)
     app.state.sessionmaker = make_sessionmaker(app.state.engine)
+    from api.worker import celery_app  # configures the Celery app shared tasks publish through
+
+    app.state.celery = celery_app
 
     problems.install(app)
     metrics.install(app)
