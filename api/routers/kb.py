@@ -6,13 +6,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from api.deps import DB, CurrentScope, Paging
 from api.kb_index import kb_index, refresh
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
-from kb import citations, idempotency, io, notices, questions, retrieval, service, yellow_pages
+from kb import citations, files, idempotency, io, notices, questions, retrieval, service, yellow_pages
 from kb.enums import ArticleAction, Permission
 from kb.lifecycle import allowed_actions
 from kb.search.index import KBIndex
@@ -82,6 +83,11 @@ class BaseOut(ORMModel):
 class Attachment(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     url: str = Field(min_length=1, max_length=500)
+    # set on uploaded files (POST /articles/{id}/files); sent back unchanged when attachments are edited
+    file_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    size: int | None = None
+    content_type: str | None = Field(default=None, max_length=100)
+    sha256: str | None = Field(default=None, max_length=64)
 
 
 class ArticleIn(BaseModel):
@@ -345,7 +351,7 @@ def list_articles(
 @router.post("/articles", status_code=201, summary="新建知识（草稿）", response_model=ArticleDetail)
 def create_article(body: ArticleIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None):
     data = body.model_dump()
-    data["attachments"] = [a.model_dump() for a in body.attachments]
+    data["attachments"] = [a.model_dump(exclude_none=True) for a in body.attachments]
     if (done := idempotency.claim(db, scope, idempotency_key, "kb_article", data)) is not None:
         return _detail(db, scope, service.get_article(db, scope, done))
     article = service.create_article(db, scope, **data)
@@ -440,8 +446,66 @@ def update_article(article_id: int, body: ArticlePatch, db: DB, scope: CurrentSc
     version = data.pop("version", None)
     note = data.pop("note", "")
     if "attachments" in data and body.attachments is not None:
-        data["attachments"] = [a.model_dump() for a in body.attachments]
+        data["attachments"] = [a.model_dump(exclude_none=True) for a in body.attachments]
     article = service.update_article(db, scope, article_id, expected_version=version, note=note, **data)
+    db.commit()
+    if article.status == "published":
+        refresh(index, db)
+    return _detail(db, scope, article)
+
+
+@router.post(
+    "/articles/{article_id}/files",
+    status_code=201,
+    summary="上传附件（multipart；生成新版本）",
+    response_model=ArticleDetail,
+)
+async def upload_file(
+    article_id: int,
+    request: Request,
+    db: DB,
+    scope: CurrentScope,
+    index: Index,
+    file: Annotated[UploadFile, File()],
+    version: Annotated[int | None, Form(description="编辑所基于的版本号（乐观锁）")] = None,
+):
+    data = await file.read(files.MAX_FILE_BYTES + 1)
+    article = files.add_file(
+        db,
+        scope,
+        article_id,
+        data_dir=request.app.state.settings.data_dir,
+        filename=file.filename or "",
+        content_type=file.content_type,
+        data=data,
+        expected_version=version,
+    )
+    db.commit()
+    if article.status == "published":
+        refresh(index, db)
+    return _detail(db, scope, article)
+
+
+@router.get("/articles/{article_id}/files/{file_id}", summary="下载附件（坐席只能下载已上架知识的附件）")
+def download_file(article_id: int, file_id: str, request: Request, db: DB, scope: CurrentScope):
+    path, entry = files.open_file(
+        db, scope, article_id, file_id, data_dir=request.app.state.settings.data_dir
+    )
+    return FileResponse(
+        path,
+        media_type=entry.get("content_type") or "application/octet-stream",
+        filename=entry["name"],  # Content-Disposition: attachment, RFC 5987 for Chinese names
+        headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "private"},
+    )
+
+
+@router.delete(
+    "/articles/{article_id}/files/{file_id}", summary="删除附件（生成新版本）", response_model=ArticleDetail
+)
+def delete_file(
+    article_id: int, file_id: str, db: DB, scope: CurrentScope, index: Index, version: int | None = None
+):
+    article = files.remove_file(db, scope, article_id, file_id, expected_version=version)
     db.commit()
     if article.status == "published":
         refresh(index, db)
