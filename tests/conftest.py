@@ -18,6 +18,11 @@ from sqlalchemy.orm import Session, sessionmaker
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+# Every task the code under test sends goes to this session's own RabbitMQ vhost (made in
+# pytest_configure, deleted at the end), never to a broker another process consumes.
+TEST_VHOST = f"hotline_test_{uuid.uuid4().hex[:8]}"
+os.environ.setdefault("HOTLINE_BROKER_URL", f"amqp://guest:guest@127.0.0.1:5672/{TEST_VHOST}")
+
 PG_ADMIN_URL = os.environ.get("HOTLINE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 REDIS_TEST_URL = os.environ.get("HOTLINE_TEST_REDIS", "redis://127.0.0.1:6379/15")
 AMQP_TEST_URL = os.environ.get("HOTLINE_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
@@ -148,21 +153,18 @@ def db(app) -> Iterator[Session]:
 
 
 class CeleryWorker:
-    """A real Celery worker process: RabbitMQ broker (own vhost), Redis results, the test database."""
+    """A real Celery worker process: the session's RabbitMQ vhost, Redis results, the test database."""
 
     def __init__(self, database_url: str, tmp: Path, queues: str) -> None:
         import subprocess
         import sys
 
-        self.vhost = f"hotline_test_{uuid.uuid4().hex[:8]}"
-        subprocess.run(["rabbitmqctl", "add_vhost", self.vhost], check=True, capture_output=True)
-        subprocess.run(
-            ["rabbitmqctl", "set_permissions", "-p", self.vhost, "guest", ".*", ".*", ".*"],
-            check=True,
-            capture_output=True,
-        )
-        self.broker_url = f"amqp://guest:guest@127.0.0.1:5672/{self.vhost}"
+        from api.worker import celery_app
+
+        self.broker_url = os.environ["HOTLINE_BROKER_URL"]
         self.backend_url = "redis://127.0.0.1:6379/14"
+        # Tasks earlier tests sent (for other databases) are not this worker's business.
+        celery_app.control.purge()
         self.data_dir = tmp
         env = dict(os.environ)
         env.update(
@@ -194,11 +196,9 @@ class CeleryWorker:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        # Point this process's Celery app (used by `.delay()` in the code under test) at the same broker.
-        from api.worker import celery_app
-
-        celery_app.conf.broker_url = self.broker_url
+        # Results come back through the worker's backend (drop this thread's cached one).
         celery_app.conf.result_backend = self.backend_url
+        vars(celery_app._local).pop("backend", None)
         self.app = celery_app
         self._wait_ready()
 
@@ -223,7 +223,6 @@ class CeleryWorker:
         except subprocess.TimeoutExpired:
             self.proc.kill()
         self._log.close()
-        subprocess.run(["rabbitmqctl", "delete_vhost", self.vhost], capture_output=True)
 
 
 @pytest.fixture(scope="session")
@@ -232,3 +231,20 @@ def celery_worker(pg_url, tmp_path_factory) -> Iterator[CeleryWorker]:
     worker = CeleryWorker(pg_url, tmp_path_factory.mktemp("worker"), "default,asr,kb,dispatch")
     yield worker
     worker.stop()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    import subprocess
+
+    subprocess.run(["rabbitmqctl", *args], check=False, capture_output=True, timeout=60)
+
+
+def pytest_configure(config) -> None:
+    if TEST_VHOST in os.environ["HOTLINE_BROKER_URL"]:
+        _rabbitmqctl("add_vhost", TEST_VHOST)
+        _rabbitmqctl("set_permissions", "-p", TEST_VHOST, "guest", ".*", ".*", ".*")
+
+
+def pytest_unconfigure(config) -> None:
+    if TEST_VHOST in os.environ["HOTLINE_BROKER_URL"]:
+        _rabbitmqctl("delete_vhost", TEST_VHOST)
