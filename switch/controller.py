@@ -542,6 +542,8 @@ class Controller:
                     )
                 elif isinstance(ev, acd_events.Overflowed):
                     store.upsert_call(db, ev.call_id, overflowed_to=ev.to_group)
+                elif isinstance(ev, acd_events.Waiting) and ev.actions:
+                    after.append(lambda ev=ev: self.announce(ev))
                 elif isinstance(ev, acd_events.VoicemailDue):
                     call = self.calls.get(ev.call_id)
                     if call is not None:
@@ -557,6 +559,17 @@ class Controller:
         for action in after:
             if action is not None:
                 action()
+
+    def announce(self, ev: acd_events.Waiting) -> None:
+        """Queue position / expected wait: stop the music, play the announcement, music again."""
+        call = self.calls.get(ev.call_id)
+        if call is None or not call.queued or call.ended:
+            return
+        self.api(f"uuid_break {call.uuid} all")
+        for play in ev.actions:
+            self.sendmsg(call.uuid, "playback", prompt_url(play.prompt))
+        self.sendmsg(call.uuid, "playback", "local_stream://moh")
+        self.publish("queue_position", call, position=ev.position, estimated_wait_s=ev.estimated_wait_s)
 
     def offer(self, db: Session, ev: acd_events.Offer):
         call = self.calls.get(ev.call_id)

@@ -137,6 +137,9 @@ class FreeSwitch:
         self.default_route = "park"
         self.outbound_address = outbound_address
         self.outbound_connector: Callable[[Channel], asyncio.Future] | None = None
+        self.shutdown_hook: Callable[[], asyncio.Future] | None = (
+            None  # `fsctl shutdown` (set by the ESL server)
+        )
         self.calls_finished = 0
         self.inbound_live = 0
         self.peak_inbound = 0
@@ -1047,6 +1050,8 @@ class FreeSwitch:
         self.spawn(self._forget(ch.uuid))
 
     def _background_job(self, job_uuid: str, args: str, result: str, command: str = "originate") -> None:
+        # the API event of a bgapi command comes just before its BACKGROUND_JOB (recorded order)
+        self.fire("API", post=[("API-Command", command)] + ([("API-Command-Argument", args)] if args else []))
         self.fire(
             "BACKGROUND_JOB",
             post=[("Job-UUID", job_uuid), ("Job-Command", command), ("Job-Command-Arg", args)],

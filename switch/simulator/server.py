@@ -335,8 +335,9 @@ class Connection:
         else:
             body = await run_api(self.fs, line)
             self.fs._background_job(job, arg, body, command=cmd)
-        post = [("API-Command", cmd)] + ([("API-Command-Argument", arg)] if arg else [])
-        self.fs.fire("API", post=post)
+        if line.split()[:2] == ["fsctl", "shutdown"] and self.fs.shutdown_hook is not None:
+            self.fs.fire("SHUTDOWN", post=[("Event-Info", "System Shutting Down")])
+            await self.fs.shutdown_hook()
 
     async def _sendmsg(self, rest: str, frame: Frame) -> None:
         uuid = rest or (self.session.uuid if self.session is not None else "")
@@ -555,6 +556,9 @@ async def run_api(fs: FreeSwitch, line: str, *, job_uuid: str | None = None) -> 
             return "+OK Message sent\n"
         if cmd == "uuid_break":
             ch = fs.get(parts[0])
+            if len(parts) > 1 and parts[1] == "all" and ch.app_queue is not None:
+                while not ch.app_queue.empty():  # `all` also drops what was queued behind it
+                    ch.app_queue.get_nowait()
             await fs._interrupt(ch)
             return "+OK\n"
         if cmd == "uuid_park":
@@ -632,6 +636,7 @@ class EventSocketServer:
         self.connections: set[Connection] = set()
         self._hb: asyncio.Task | None = None
         fs.outbound_connector = self.connect_outbound
+        fs.shutdown_hook = self.shutdown
 
     async def start(self) -> None:
         self.server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
@@ -667,6 +672,8 @@ class EventSocketServer:
         """`fsctl shutdown`: notice to every client, then close."""
         for conn in list(self.connections):
             conn.send(Frame.make("text/disconnect-notice", "The system is being shut down.\n"))
+        await asyncio.sleep(0.05)  # let the notices go out before the sockets close
+        for conn in list(self.connections):
             conn.close()
         await self.stop()
 

@@ -69,6 +69,11 @@ def test_abandon_in_queue_is_recorded(rig: Rig) -> None:
     for agent in list(rig.ctrl.acd.agents.values()):
         rig.ctrl.apply_acd(rig.ctrl.acd.set_not_ready(agent.agent_number, "会议"))
     uuid = rig.sim.call(CallerScript(number="13877710003", digits=["1"], patience=6))
+    wait_until(
+        lambda: any(e["type"] == "queue_position" and e["call_uuid"] == uuid for e in rig.events),
+        20,
+        "queue position announced",
+    )
     call = rig.wait_cdr_closed(uuid)
     assert call.disposition == "abandoned" and call.abandon_stage == "queue"
     with rig.sessions() as db:

@@ -419,3 +419,36 @@ def test_api_replies_match_the_recording() -> None:
         await c.command(f"api uuid_kill {u}")
 
     run_flow(flow)
+
+
+def test_shutdown_notifies_every_client() -> None:
+    """`fsctl shutdown`: the subscribed client gets BACKGROUND_JOB and SHUTDOWN, then every client the notice."""
+    recorded = [
+        it.frame.to_bytes()
+        for it in load_trace(TRACES / "08-shutdown-idle-client.plain.txt")
+        if it.kind == "recv"
+    ]
+
+    async def main() -> tuple[list[bytes], list[str], bytes]:
+        fs = FreeSwitch(SimClock(8))
+        server = EventSocketServer(fs, port=0)
+        await server.start()
+        idle, boss = RawClient(), RawClient()
+        for c in (idle, boss):
+            await c.connect(server.port)
+            await c.wait_for(lambda f: f.content_type == "auth/request")
+            await c.command("auth ClueCon")
+        await boss.command("event plain ALL")
+        reply = await boss.command("bgapi fsctl shutdown")
+        assert reply.reply_text.startswith("+OK Job-UUID: ")
+        notice = await boss.wait_for(lambda f: f.content_type == "text/disconnect-notice")
+        await idle.wait_for(lambda f: f.content_type == "text/disconnect-notice")
+        await asyncio.sleep(0.1)
+        assert idle.closed and boss.closed
+        await fs.close()
+        return [f.to_bytes() for f in idle.frames], [e.name for e in boss.events()], notice.to_bytes()
+
+    idle_frames, boss_events, notice = asyncio.run(main())
+    assert idle_frames == recorded
+    assert boss_events == ["API", "BACKGROUND_JOB", "SHUTDOWN"]  # module unload events are not simulated
+    assert notice == recorded[-1]
