@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import socket
+import subprocess
 import time
 import urllib.request
+import uuid
 
 from celery import Celery
 
@@ -35,13 +37,22 @@ def _scrape(port: int) -> str:
 
 
 def test_worker_serves_task_counters(pg_url, tmp_path, monkeypatch):
-    from api.worker import celery_app
-
+    # a vhost of its own: the session's worker (same broker otherwise) must not take these tasks
+    vhost = f"hotline_metrics_{uuid.uuid4().hex[:8]}"
+    subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
     port = _free_port()
     monkeypatch.setenv("HOTLINE_WORKER_METRICS_PORT", str(port))
-    saved = celery_app.conf.broker_url, celery_app.conf.result_backend
-    worker = CeleryWorker(pg_url, tmp_path, "default")  # its own RabbitMQ vhost
-    celery_app.conf.broker_url, celery_app.conf.result_backend = saved
+    monkeypatch.setenv("HOTLINE_BROKER_URL", f"amqp://guest:guest@127.0.0.1:5672/{vhost}")
+    try:
+        worker = CeleryWorker(pg_url, tmp_path, "default")
+    except Exception:
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
+        raise
     client = Celery("metrics-test", broker=worker.broker_url, backend=worker.backend_url)
     client.conf.update(task_default_queue="default", task_queue_max_priority=10)  # as api.worker declares
     try:
@@ -71,6 +82,7 @@ def test_worker_serves_task_counters(pg_url, tmp_path, monkeypatch):
     finally:
         client.close()
         worker.stop()
+        subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
 
 
 def test_port_zero_serves_nothing():
