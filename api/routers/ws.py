@@ -5,6 +5,10 @@ Messages are the controller's events from the bus (`switch:events`), JSON object
 `agent_state`, `screen_pop`, `call_connected`, `call_held`, `call_retrieved`, `call_ended`, `message`,
 `queues`. An agent receives the events naming their agent number and the queue figures; supervisors,
 QA reviewers, workstations and admins receive everything within their tenants.
+
+Also relayed: citizen alerts from automatic QA (`qa:alerts`, type `qa.alert`: supervisors and QA
+reviewers of the tenant, at once) and knowledge notices (`kb:notices`, types `kb.question` and
+`kb.review_due`: the users and units named in the message's `to`).
 """
 
 from __future__ import annotations
@@ -30,8 +34,22 @@ log = logging.getLogger("hotline.api.ws")
 MONITOR_ROLES = (Role.supervisor, Role.qa_reviewer, Role.workstation)
 
 
+# Channels relayed to browsers, besides the controller's events.
+RELAYED = (EVENTS, "qa:alerts", "kb:notices")
+
+
 def visible(message: dict, scope: Scope, agent_number: str | None) -> bool:
     """Whether this user's socket gets this event."""
+    to = message.get("to")
+    if isinstance(to, dict):  # addressed notices
+        return scope.user_id in (to.get("user_ids") or []) or (
+            scope.unit_id is not None and scope.unit_id in (to.get("unit_ids") or [])
+        )
+    if message.get("type") == "qa.alert":
+        tenant = message.get("tenant_id")
+        return scope.has(Role.admin, Role.supervisor, Role.qa_reviewer) and (
+            tenant is None or scope.can_see_tenant(int(tenant))
+        )
     if message.get("type") == "queues":
         return True
     if scope.has(Role.admin, *MONITOR_ROLES):
@@ -66,7 +84,7 @@ async def events(websocket: WebSocket, token: str = "") -> None:
     namespace = settings.extra.get("bus_namespace", "hotline")
     client = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
     pubsub = client.pubsub(ignore_subscribe_messages=True)
-    await pubsub.subscribe(f"{namespace}:{EVENTS}")
+    await pubsub.subscribe(*(f"{namespace}:{channel}" for channel in RELAYED))
     await websocket.send_json({"type": "hello", "user_id": scope.user_id, "agent_number": agent_number})
 
     async def pump() -> None:
