@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.deps import DB, CurrentScope, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
 from assist.dispatch import service
+from assist.hotspot import notify as hotspot_notify
 from assist.hotspot import service as hotspots
 from assist.hotspot.report import hotspot_workbook
 from models.org import Role
@@ -335,9 +336,11 @@ def hotspot_report(db: DB, scope: Oversight, day: date | None = None) -> ReportO
 @router.post(
     "/dispatch/hotspots/build", response_model=ReportOut, status_code=201, summary="生成热点问题日报"
 )
-def build_hotspots(db: DB, scope: Oversight, day: date | None = None) -> ReportOut:
-    row = hotspots.build_report(db, tenant_id=_root(db, scope), day=day)
+def build_hotspots(request: Request, db: DB, scope: Oversight, day: date | None = None) -> ReportOut:
+    created: list = []
+    row = hotspots.build_report(db, tenant_id=_root(db, scope), day=day, created=created)
     db.commit()
+    hotspot_notify.publish(request.app.state.settings, [hotspot_notify.surge_message(a) for a in created])
     return ReportOut.model_validate(row)
 
 

@@ -6,8 +6,8 @@ Messages are the controller's events from the bus (`switch:events`), JSON object
 `queues`. An agent receives the events naming their agent number and the queue figures; supervisors,
 QA reviewers, workstations and admins receive everything within their tenants.
 
-Also relayed: citizen alerts from automatic QA (`qa:alerts`, type `qa.alert`: supervisors and QA
-reviewers of the tenant, at once) and knowledge notices (`kb:notices`, types `kb.question` and
+Also relayed: citizen alerts from automatic QA (`qa:alerts`, type `qa.alert`) and hotspot surges
+(`dispatch:alerts`, type `hotspot.surge`) to supervisors and QA reviewers of the tenant, at once; and knowledge notices (`kb:notices`, types `kb.question` and
 `kb.review_due`: the users and units named in the message's `to`).
 """
 
@@ -35,7 +35,8 @@ MONITOR_ROLES = (Role.supervisor, Role.qa_reviewer, Role.workstation)
 
 
 # Channels relayed to browsers, besides the controller's events.
-RELAYED = (EVENTS, "qa:alerts", "kb:notices")
+RELAYED = (EVENTS, "qa:alerts", "dispatch:alerts", "kb:notices")
+ALERTS = ("qa.alert", "hotspot.surge")  # for supervisors and QA reviewers of the tenant
 
 
 def visible(message: dict, scope: Scope, agent_number: str | None) -> bool:
@@ -45,7 +46,7 @@ def visible(message: dict, scope: Scope, agent_number: str | None) -> bool:
         return scope.user_id in (to.get("user_ids") or []) or (
             scope.unit_id is not None and scope.unit_id in (to.get("unit_ids") or [])
         )
-    if message.get("type") == "qa.alert":
+    if message.get("type") in ALERTS:
         tenant = message.get("tenant_id")
         return scope.has(Role.admin, Role.supervisor, Role.qa_reviewer) and (
             tenant is None or scope.can_see_tenant(int(tenant))

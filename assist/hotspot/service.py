@@ -241,9 +241,17 @@ def sync_merges(db: Session) -> int:
 
 # ------------------------------------------------------------------------------ hotspots
 def build_report(
-    db: Session, *, tenant_id: int, day: date | None = None, window_days: int = 7, baseline_days: int = 28
+    db: Session,
+    *,
+    tenant_id: int,
+    day: date | None = None,
+    window_days: int = 7,
+    baseline_days: int = 28,
+    created: list[HotspotAlert] | None = None,
 ) -> HotspotReport:
-    """The hot-issue list for `day` (local calendar), replacing that day's earlier one; surges alert."""
+    """The hot-issue list for `day` (local calendar), replacing that day's earlier one; surges alert.
+
+    New surge alerts are appended to `created`, for the caller to announce after its commit."""
     Ticket = _tickets()
     tz = ZoneInfo(get_settings().timezone)
     day = day or datetime.now(tz).date()
@@ -272,17 +280,18 @@ def build_report(
     }
     for h in hot:
         if h.surge and (h.topic, h.district) not in known:
-            db.add(
-                HotspotAlert(
-                    tenant_id=tenant_id,
-                    report_id=report.id,
-                    topic=h.topic,
-                    district=h.district,
-                    recent=h.recent,
-                    burst=h.burst,
-                    ticket_ids=h.ticket_ids,
-                )
+            alert = HotspotAlert(
+                tenant_id=tenant_id,
+                report_id=report.id,
+                topic=h.topic,
+                district=h.district,
+                recent=h.recent,
+                burst=h.burst,
+                ticket_ids=h.ticket_ids,
             )
+            db.add(alert)
+            if created is not None:
+                created.append(alert)
             log.warning(
                 "hotspot surge",
                 extra={"topic": h.topic, "district": h.district, "recent": h.recent, "burst": h.burst},

@@ -1,4 +1,4 @@
-"""The WebSocket relays QA alerts to supervisors and knowledge notices to the people they name."""
+"""The WebSocket relays QA and hotspot alerts to supervisors and knowledge notices to the people they name."""
 
 from __future__ import annotations
 
@@ -23,11 +23,15 @@ def test_alerts_and_notices_reach_the_right_sockets(client, tokens, auth):
         bus.publish(
             "qa:alerts", {"type": "qa.alert", "tenant_id": 1, "category": "self_harm", "detail": "轻生"}
         )
+        bus.publish(
+            "dispatch:alerts", {"type": "hotspot.surge", "tenant_id": 1, "topic": "停水", "recent": 9}
+        )
         # a marker every socket receives, so "nothing else arrived before it" can be asserted
         bus.publish("switch:events", {"type": "queues", "groups": []})
 
         assert handler.receive_json()["title"] == "问题甲"
         assert handler.receive_json()["type"] == "queues"  # no QA alert for a unit handler
         assert boss.receive_json()["category"] == "self_harm"  # no notice for another unit
+        assert boss.receive_json()["topic"] == "停水"
         assert boss.receive_json()["type"] == "queues"
         assert agent.receive_json()["type"] == "queues"  # agents get neither
