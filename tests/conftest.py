@@ -155,16 +155,37 @@ def db(app) -> Iterator[Session]:
 class CeleryWorker:
     """A real Celery worker process: the session's RabbitMQ vhost, Redis results, the test database."""
 
-    def __init__(self, database_url: str, tmp: Path, queues: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        tmp: Path,
+        queues: str,
+        *,
+        broker_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """`broker_url`: another broker than the session's (the test then talks to it through `self.app`)."""
         import subprocess
         import sys
 
+        from celery import Celery
+
         from api.worker import celery_app
 
-        self.broker_url = os.environ["HOTLINE_BROKER_URL"]
+        self.broker_url = broker_url or celery_app.conf.broker_url
         self.backend_url = "redis://127.0.0.1:6379/14"
-        # Tasks earlier tests sent (for other databases) are not this worker's business.
-        celery_app.control.purge()
+        if broker_url is None:
+            # Tasks earlier tests sent (for other databases) are not this worker's business.
+            celery_app.control.purge()
+            # Results come back through the worker's backend (drop this thread's cached one).
+            celery_app.conf.result_backend = self.backend_url
+            vars(celery_app._local).pop("backend", None)
+            self.app = celery_app
+        else:
+            self.app = Celery(
+                "worker-client", broker=broker_url, backend=self.backend_url, set_as_current=False
+            )
+            self.app.conf.update(task_default_queue="default", task_queue_max_priority=10)
         self.data_dir = tmp
         env = dict(os.environ)
         env.update(
@@ -175,6 +196,7 @@ class CeleryWorker:
             HOTLINE_LOG_JSON="false",
             HF_HUB_OFFLINE="1",
         )
+        env.update(extra_env or {})
         self.log_path = tmp / "worker.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
@@ -196,10 +218,6 @@ class CeleryWorker:
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        # Results come back through the worker's backend (drop this thread's cached one).
-        celery_app.conf.result_backend = self.backend_url
-        vars(celery_app._local).pop("backend", None)
-        self.app = celery_app
         self._wait_ready()
 
     def _wait_ready(self, timeout: float = 60) -> None:

@@ -9,8 +9,6 @@ import time
 import urllib.request
 import uuid
 
-from celery import Celery
-
 from tests.conftest import CeleryWorker
 
 
@@ -36,7 +34,7 @@ def _scrape(port: int) -> str:
         return r.read().decode()
 
 
-def test_worker_serves_task_counters(pg_url, tmp_path, monkeypatch):
+def test_worker_serves_task_counters(pg_url, tmp_path):
     # a vhost of its own: the session's worker (same broker otherwise) must not take these tasks
     vhost = f"hotline_metrics_{uuid.uuid4().hex[:8]}"
     subprocess.run(["rabbitmqctl", "add_vhost", vhost], check=True, capture_output=True)
@@ -46,15 +44,19 @@ def test_worker_serves_task_counters(pg_url, tmp_path, monkeypatch):
         capture_output=True,
     )
     port = _free_port()
-    monkeypatch.setenv("HOTLINE_WORKER_METRICS_PORT", str(port))
-    monkeypatch.setenv("HOTLINE_BROKER_URL", f"amqp://guest:guest@127.0.0.1:5672/{vhost}")
     try:
-        worker = CeleryWorker(pg_url, tmp_path, "default")
+        # the project's Celery app in this process is left alone: the test talks through worker.app
+        worker = CeleryWorker(
+            pg_url,
+            tmp_path,
+            "default",
+            broker_url=f"amqp://guest:guest@127.0.0.1:5672/{vhost}",
+            extra_env={"HOTLINE_WORKER_METRICS_PORT": str(port)},
+        )
     except Exception:
         subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True)
         raise
-    client = Celery("metrics-test", broker=worker.broker_url, backend=worker.backend_url)
-    client.conf.update(task_default_queue="default", task_queue_max_priority=10)  # as api.worker declares
+    client = worker.app
     try:
         before = _scrape(port)
         assert (
