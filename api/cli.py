@@ -139,7 +139,10 @@ def worker(concurrency: int = 2, queues: str = "default,asr,kb,dispatch", beat: 
 
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", f"--queues={queues}"]
     if beat:
-        argv.append("--beat")
+        # the schedule state lives with the other data, not in the working directory
+        data_dir = get_settings().data_dir
+        data_dir.mkdir(parents=True, exist_ok=True)
+        argv += ["--beat", f"--schedule={data_dir / 'celerybeat-schedule'}"]
     celery_app.worker_main(argv)
 
 
