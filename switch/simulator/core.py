@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from switch.esl.events import Event
+from switch.simulator.audio_script import start_scripted_recording, stop_scripted_recording
 from switch.simulator.channel import CALLSTATE_NUMBERS, Q850, SIP_STATUS, Channel
 from switch.simulator.clock import SimClock
 from switch.simulator.wav import write_stereo_wav
@@ -97,6 +98,7 @@ class CallerScript:
     talk_seconds: float = 30.0
     hangup_by: str = "agent"  # who ends the conversation: agent | caller
     max_seconds: float = 3600.0
+    audio: str | None = None  # WAV streamed into the recording as the call goes (simulator/audio_script.py)
 
 
 @dataclass
@@ -351,16 +353,16 @@ class FreeSwitch:
         await self._dialplan_app(ch, "set", "outside_call=true", "outside_call", "true")
         date = self.clock.date_headers()[1][1].replace(" GMT", " +0000")
         await self._dialplan_app(ch, "export", f"RFC2822_DATE={date}", "RFC2822_DATE", date)
-        if route == "hotline":
+        if route in ("hotline", "hotline-socket"):  # hotline-socket: the outbound-socket variant of 00_hotline.xml
             await self._dialplan_app(ch, "set", "hotline_inbound=true", "hotline_inbound", "true")
             await self._dialplan_app(ch, "set", "hangup_after_bridge=false", "hangup_after_bridge", "false")
             await self._dialplan_app(ch, "set", "RECORD_STEREO=true", "RECORD_STEREO", "true")
-        if route in ("park", "hotline"):
+        if route in ("park", "hotline", "hotline-socket"):
             self._exec_event(ch, "answer", "")
             await self._answer(ch)
             self._exec_complete(ch, "answer", "")
         ch.runner = self.spawn(self._run_apps(ch))
-        if route == "socket" and self.outbound_connector is not None:
+        if route in ("socket", "hotline-socket") and self.outbound_connector is not None:
             arg = "{}:{} async full".format(*(self.outbound_address or ("127.0.0.1", 8084)))
             ch.variables["current_application"] = "socket"
             self._exec_event(ch, "socket", arg)
@@ -1099,6 +1101,7 @@ class FreeSwitch:
     def _record_start(self, ch: Channel, path: str) -> None:
         ch.record_path = path
         ch.record_started_us = self.clock.now_us()
+        start_scripted_recording(self, ch, path)
         self.fire("RECORD_START", ch, post=[("Record-File-Path", path)])
         self.fire(
             "MEDIA_BUG_START", ch, pre=[("Media-Bug-Function", "session_record"), ("Media-Bug-Target", path)]
@@ -1114,7 +1117,7 @@ class FreeSwitch:
         ch.variables["record_ms"] = str(int(seconds * 1000))
         stereo = ch.variables.get("RECORD_STEREO") == "true"
         try:
-            write_stereo_wav(
+            stop_scripted_recording(ch) or write_stereo_wav(
                 Path(path),
                 seconds if self.wav_seconds_cap is None else min(seconds, self.wav_seconds_cap),
                 stereo=stereo,
