@@ -32,7 +32,7 @@ if [ -f api/web/package.json ]; then
   webstamp="api/web/node_modules/.stamp-$(cat api/web/package.json api/web/package-lock.json 2>/dev/null | sha1sum | cut -c1-12)"
   if [ ! -f "$webstamp" ]; then
     echo "==> 安装前端依赖"
-    (cd api/web && npm ci --no-audit --no-fund --loglevel=error)
+    (cd api/web && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     touch "$webstamp"
   fi
   src_hash=$(find api/web/src api/web/index.html api/web/vite.config.* api/web/package-lock.json -type f 2>/dev/null | sort | xargs cat | sha1sum | cut -c1-12)
@@ -43,7 +43,7 @@ if [ -f api/web/package.json ]; then
   fi
 fi
 
-if [ "$mode" = "test" ] && { [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then
-  echo "==> 安装 Chromium 与中文字体（浏览器测试）"
-  apt-get update -qq && apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
+if [ "$mode" = "test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/firefox-esr ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then
+  echo "==> 安装 Chromium、Firefox ESR 与中文字体（浏览器测试）"
+  apt-get update -qq && apt-get install -y -qq chromium chromium-driver firefox-esr fonts-noto-cjk >/dev/null
 fi
