@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
@@ -48,6 +48,9 @@ class SuggestionOut(BaseModel):
     name: str
     confidence: float
     reasons: list[str]
+    source: Literal["model", "catalogue"] = Field(
+        description="model：模型排序（有置信度）；catalogue：模型未学习的单位，仅依据权责清单建议（不自动派单）"
+    )
 
 
 class DecisionOut(BaseModel):

@@ -13,7 +13,6 @@ from datetime import datetime
 import joblib
 from prometheus_client import Counter, Histogram
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from assist.dispatch.catalogue import Catalogue, DutyEntry, split_duties
@@ -36,10 +35,6 @@ CORRECTION_WEIGHT = 3.0  # an explicit dispatcher correction outweighs one ordin
 RETURN_WEIGHT = 0.5  # each return before the final unit: a hard case, weigh it more
 MIN_EXAMPLES = 10
 SHADOW_MIN = 30  # suggestions compared with humans before auto-dispatch may be switched on
-# Status of the per-tenant placeholder "model" (version 0, no blob) that suggestion rows point at when
-# a ticket was considered while no model was trained: dispatch_suggestions.model_id is NOT NULL, and
-# this way each ticket is considered once per model version, "none" included. Never listed or used.
-NO_MODEL = "none"
 
 # process cache of loaded model blobs; keyed by id and creation time (SQLite may reuse a rolled-back id)
 _MODELS: OrderedDict[tuple[int, str], TrainedModel] = OrderedDict()
@@ -316,7 +311,7 @@ def list_models(db: Session, tenant_id: int) -> list[DispatchModel]:
     return list(
         db.scalars(
             select(DispatchModel)
-            .where(DispatchModel.tenant_id == tenant_id, DispatchModel.status != NO_MODEL)
+            .where(DispatchModel.tenant_id == tenant_id)
             .order_by(DispatchModel.version.desc())
         )
     )
@@ -324,11 +319,7 @@ def list_models(db: Session, tenant_id: int) -> list[DispatchModel]:
 
 def get_model(db: Session, tenant_id: int, version: int) -> DispatchModel:
     row = db.scalar(
-        select(DispatchModel).where(
-            DispatchModel.tenant_id == tenant_id,
-            DispatchModel.version == version,
-            DispatchModel.status != NO_MODEL,
-        )
+        select(DispatchModel).where(DispatchModel.tenant_id == tenant_id, DispatchModel.version == version)
     )
     if row is None:
         raise NotFound(f"模型版本 {version} 不存在", field="version")
@@ -444,7 +435,7 @@ def shadow_stats(db: Session, tenant_id: int, model_id: int | None = None) -> di
     q = select(DispatchSuggestion).where(
         DispatchSuggestion.tenant_id == tenant_id,
         DispatchSuggestion.agreed.is_not(None),
-        DispatchSuggestion.model_id.not_in(_no_model_ids()),
+        DispatchSuggestion.model_id.is_not(None),
     )
     if model_id is not None:
         q = q.where(DispatchSuggestion.model_id == model_id)
@@ -562,12 +553,11 @@ def auto_dispatch(db: Session, ticket_id: int) -> DispatchSuggestion | None:
         return None
     tenant_id = root_tenant_id(db, ticket.tenant_id)
     model = considering_model(db, tenant_id)
-    if considered(db, ticket_id, model.id):  # once per model version (enqueue and poll may both come)
+    model_id = model.id if model else None
+    if considered(db, ticket_id, model_id):  # once per model version (enqueue and poll may both come)
         return None
-    if model.status == NO_MODEL:
-        db.add(
-            DispatchSuggestion(tenant_id=tenant_id, ticket_id=ticket_id, model_id=model.id, suggestions=[])
-        )
+    if model is None:  # marks the ticket as seen without a model; a later model considers it again
+        db.add(DispatchSuggestion(tenant_id=tenant_id, ticket_id=ticket_id, model_id=None, suggestions=[]))
         db.flush()
         SUGGESTIONS.labels("no_model").inc()
         return None
@@ -602,43 +592,21 @@ def auto_dispatch(db: Session, ticket_id: int) -> DispatchSuggestion | None:
     return suggestion
 
 
-def _no_model_ids():
-    return select(DispatchModel.id).where(DispatchModel.status == NO_MODEL).scalar_subquery()
+def considering_model(db: Session, tenant_id: int) -> DispatchModel | None:
+    """The model new tickets are considered by: the current one, or None while none is trained."""
+    return current_model(db, tenant_id)
 
 
-def considering_model(db: Session, tenant_id: int) -> DispatchModel:
-    """The current model, or the tenant's "no model" placeholder (created on first use)."""
-    row = current_model(db, tenant_id)
-    if row is not None:
-        return row
-    q = select(DispatchModel).where(DispatchModel.tenant_id == tenant_id, DispatchModel.status == NO_MODEL)
-    row = db.scalar(q)
-    if row is None:
-        try:
-            with db.begin_nested():
-                row = DispatchModel(
-                    tenant_id=tenant_id,
-                    version=0,
-                    status=NO_MODEL,
-                    source=NO_MODEL,
-                    labels=[],
-                    thresholds={},
-                    metrics={},
-                    blob=b"",
-                    note="未训练模型时已检查的工单（占位，不是模型）",
-                )
-                db.add(row)
-        except IntegrityError:  # another worker created it meanwhile
-            row = db.scalar(q)
-    return row
+def by_model(model_id: int | None):
+    """Suggestion rows made by this model version (None: those recorded while there was no model)."""
+    column = DispatchSuggestion.model_id
+    return column.is_(None) if model_id is None else column == model_id
 
 
-def considered(db: Session, ticket_id: int, model_id: int) -> bool:
+def considered(db: Session, ticket_id: int, model_id: int | None) -> bool:
     return (
         db.scalar(
-            select(DispatchSuggestion.id).where(
-                DispatchSuggestion.ticket_id == ticket_id, DispatchSuggestion.model_id == model_id
-            )
+            select(DispatchSuggestion.id).where(DispatchSuggestion.ticket_id == ticket_id, by_model(model_id))
         )
         is not None
     )
@@ -649,7 +617,7 @@ def _resolve_suggestion(db: Session, ticket_id: int, unit_id: int, when: datetim
         select(DispatchSuggestion).where(
             DispatchSuggestion.ticket_id == ticket_id,
             DispatchSuggestion.agreed.is_(None),
-            DispatchSuggestion.model_id.not_in(_no_model_ids()),
+            DispatchSuggestion.model_id.is_not(None),
         )
     ):
         s.chosen_unit_id, s.agreed, s.resolved_at = unit_id, s.top_unit_id == unit_id, when or utcnow()
@@ -666,7 +634,7 @@ def sync_outcomes(db: Session, *, limit: int = 5000) -> int:
     pending = list(
         db.scalars(
             select(DispatchSuggestion)
-            .where(DispatchSuggestion.agreed.is_(None), DispatchSuggestion.model_id.not_in(_no_model_ids()))
+            .where(DispatchSuggestion.agreed.is_(None), DispatchSuggestion.model_id.is_not(None))
             .limit(limit)
         )
     )

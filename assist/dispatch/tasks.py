@@ -28,14 +28,16 @@ def _factory(url: str | None = None):
 
 def dispatch_new(db, *, since_hours: int = 24, limit: int = 200) -> int:
     """Suggest (and, when enabled and sure, dispatch) every new accepted ticket the tenant's current
-    model (or, with none trained, the "no model" placeholder) has not considered yet."""
+    model (or, with none trained, nothing) has not considered yet."""
     from models.tickets import Ticket
 
     ids: list[int] = []
     roots = list(db.scalars(select(Tenant).where(Tenant.parent_id.is_(None)).order_by(Tenant.id)))
     for root in roots:
         model = service.considering_model(db, root.id)
-        seen = select(DispatchSuggestion.ticket_id).where(DispatchSuggestion.model_id == model.id)
+        seen = select(DispatchSuggestion.ticket_id).where(
+            DispatchSuggestion.tenant_id == root.id, service.by_model(model.id if model else None)
+        )
         ids += db.scalars(
             select(Ticket.id)
             .where(

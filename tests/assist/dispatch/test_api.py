@@ -134,3 +134,29 @@ def test_ticket_suggestions_and_feedback(client, auth, db, trained):
         client.get("/api/dispatch/tickets/99999999/suggestions", headers=auth("dispatcher")).status_code
         == 404
     )
+
+
+def test_catalogue_only_suggestion_labelled(client, auth, db, trained):
+    """A unit the model never saw, suggested from the duty catalogue alone, says so in the API."""
+    env = _unit(db, "南宁市生态环境局")
+    dispatcher = auth("dispatcher")
+    before = client.get(f"/api/dispatch/duties?unit_id={env}", headers=dispatcher).json()["items"]
+    duty = {"unit_id": env, "duty": "水污染", "keywords": ["偷排", "排污口", "废水"]}
+    r = client.put("/api/dispatch/duties", json=duty, headers=dispatcher)
+    assert r.status_code == 200, r.text
+    try:
+        r = client.post(
+            "/api/dispatch/suggest", json={"text": "化工厂排污口夜里偷排废水"}, headers=auth("agent01")
+        )
+        assert r.status_code == 200, r.text
+        by_unit = {s["unit_id"]: s for s in r.json()["suggestions"]}
+        assert by_unit[env]["source"] == "catalogue" and by_unit[env]["confidence"] == 0.0
+        assert {s["source"] for u, s in by_unit.items() if u != env} == {"model"}
+    finally:  # leave the catalogue as it was for the other tests
+        if before:
+            old = {k: before[0][k] for k in ("unit_id", "duty", "keywords", "exclusions", "active")}
+            assert client.put("/api/dispatch/duties", json=old, headers=dispatcher).status_code == 200
+        else:
+            listed = client.get(f"/api/dispatch/duties?unit_id={env}", headers=dispatcher).json()
+            item_id = listed["items"][0]["id"]
+            assert client.delete(f"/api/dispatch/duties/{item_id}", headers=dispatcher).status_code == 204

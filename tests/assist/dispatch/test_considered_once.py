@@ -5,7 +5,6 @@ from sqlalchemy import select
 from assist.dispatch import service
 from assist.dispatch.tasks import dispatch_new
 from models.dispatch import DispatchModel, DispatchSuggestion
-from models.errors import NotFound
 
 from .helpers import accept, scope, unit_id
 
@@ -34,19 +33,14 @@ def test_no_model_marks_tickets_and_a_new_model_considers_them_once(db, trained)
         first = accept(db, "停水", "我们小区今天突然停水没有通知")
         second = accept(db, "欠薪", "工地老板拖欠工资两个月不发")
         assert _drain(db) >= 2
-        placeholder = service.considering_model(db, root)
-        assert placeholder.status == service.NO_MODEL
+        assert service.considering_model(db, root) is None
         for tid in (first, second):
             (row,) = _rows(db, tid)
-            assert row.model_id == placeholder.id and row.suggestions == [] and not row.auto
+            assert row.model_id is None and row.suggestions == [] and not row.auto
         assert dispatch_new(db) == 0  # the next poll finds nothing to re-check
-        # the placeholder is not a model: not listed, not addressable, not in shadow statistics
-        assert placeholder.id not in [m.id for m in service.list_models(db, root)]
-        try:
-            service.get_model(db, root, placeholder.version)
-            raise AssertionError("placeholder reachable as a model version")
-        except NotFound:
-            pass
+        # no stand-in "model" row is made for it: the versions listed are the trained ones only
+        assert all(m.status != "none" and m.version >= 1 for m in service.list_models(db, root))
+        assert db.scalar(select(DispatchModel.id).where(DispatchModel.version == 0)) is None
         from tickets import service as tickets
 
         water = unit_id(db, "南宁建宁水务投资集团有限责任公司")
@@ -64,7 +58,7 @@ def test_no_model_marks_tickets_and_a_new_model_considers_them_once(db, trained)
         assert suggestion is not None and suggestion.model_id == current.id
         assert suggestion.top_unit_id == unit_id(db, "南宁市人力资源和社会保障局")
         assert service.auto_dispatch(db, second) is None  # once per model version
-        assert {r.model_id for r in _rows(db, second)} == {placeholder.id, current.id}
+        assert {r.model_id for r in _rows(db, second)} == {None, current.id}
         assert db.get(DispatchModel, current.id).version == version
     finally:
         db.rollback()
