@@ -1,4 +1,4 @@
-import { Checked, DataAnalysis, Phone, Headset, HomeFilled, Iphone, Monitor, Reading, Setting, Tickets } from '@element-plus/icons-vue'
+import { Checked, Cpu, DataAnalysis, Phone, Headset, HomeFilled, Iphone, Monitor, Reading, Setting, Tickets } from '@element-plus/icons-vue'
 
 // The side menu: each entry lists the roles that see it (admin sees everything).
 export const MENU = [
@@ -9,6 +9,15 @@ export const MENU = [
   { path: '/calls', title: '话务记录', icon: Phone, roles: ['agent', 'supervisor', 'workstation', 'qa_reviewer'] },
   { path: '/monitor', title: '班长监控', icon: Monitor, roles: ['supervisor'] },
   { path: '/reports/tickets', title: '考核指标', icon: DataAnalysis, roles: ['dispatcher', 'supervisor', 'revisit_officer', 'workstation'] },
+  {
+    title: '智能派单',
+    icon: Cpu,
+    roles: ['dispatcher', 'supervisor', 'revisit_officer'],
+    children: [
+      { path: '/hotspots', title: '热点问题' },
+      { path: '/dispatch/models', title: '派单模型' },
+    ],
+  },
   {
     title: '知识库',
     icon: Reading,
