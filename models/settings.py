@@ -34,8 +34,10 @@ class Settings(BaseSettings):
     esl_host: str = "127.0.0.1"
     esl_port: int = 8021
     esl_password: str = "ClueCon"
-    outbound_host: str = "127.0.0.1"
+    esl_mode: str = "inbound"  # inbound: calls parked for the controller | outbound: `socket` to it per call
+    outbound_host: str = "127.0.0.1"  # where the controller listens for outbound sockets (esl_mode=outbound)
     outbound_port: int = 8084
+    leader_lock_ttl_s: int = 10  # hot standby: the running controller's Redis lock lives this long unrenewed
     callback_caller_id: str = "077112345"
 
     # AI

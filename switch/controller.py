@@ -117,6 +117,7 @@ class Controller:
         self.extra_legs: dict[str, str] = {}  # consult / three-way legs of agents -> agent number
         self.released_legs: set[str] = set()  # agent legs let go by a transfer (their hangup is expected)
         self.lanes: dict[str, gevent.queue.Queue] = {}
+        self.sockets: dict[str, object] = {}  # caller uuid -> its outbound-socket session (switch.outbound)
         self.sessions = sessions
         self.record_dir = record_dir
         self.survey = survey
@@ -166,12 +167,14 @@ class Controller:
         esl.send("event plain CHANNEL_PARK CHANNEL_EXECUTE_COMPLETE CHANNEL_HANGUP_COMPLETE BACKGROUND_JOB")
         self.rebuild()
 
-    def _guard(self, event) -> None:
+    def _guard(self, event, *, from_socket: bool = False) -> None:
         """Events of one call are handled in order in that call's lane (a greenlet); lanes run side by side,
         so a call waiting for a FreeSWITCH reply does not hold up the others."""
-        self.events_handled += 1
         h = event.headers
         key = h.get("Unique-ID") or ""
+        if not from_socket and (key in self.sockets or h.get("variable_current_application") == "socket"):
+            return  # the call's own outbound socket delivers its events (switch.outbound)
+        self.events_handled += 1
         if h.get("Event-Name") == "BACKGROUND_JOB":
             job = self.jobs.get(h.get("Job-UUID", ""))
             key = job[0] if job else "-"
@@ -220,6 +223,13 @@ class Controller:
         if arg:
             lines.append(f"execute-app-arg: {arg}")
         lines.append(f"Event-UUID: {app_uuid}")
+        socket = self.sockets.get(uuid)
+        if socket is not None:  # outbound mode: the call's own socket, which needs no uuid
+            try:
+                socket.send("\n".join(["sendmsg", *lines[1:]]))  # type: ignore[attr-defined]
+            except Exception:
+                log.warning("outbound socket gone; command not sent", extra={"uuid": uuid, "app": app})
+            return app_uuid
         self.send("\n".join(lines))
         return app_uuid
 
@@ -340,7 +350,7 @@ class Controller:
     def handle(self, h: dict[str, str]) -> None:
         name = h.get("Event-Name")
         uuid = h.get("Unique-ID", "")
-        if name == "CHANNEL_PARK":
+        if name in ("CHANNEL_PARK", "CHANNEL_DATA"):  # CHANNEL_DATA: an outbound socket's `connect` reply
             if h.get("Call-Direction") == "inbound" and uuid not in self.calls:
                 self.new_call(h)
         elif name == "CHANNEL_EXECUTE_COMPLETE":

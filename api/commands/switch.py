@@ -113,11 +113,18 @@ def _controller(settings, *, port: int | None = None):
 @app.command()
 def run(
     login: str = typer.Option("", help="启动时签入并置闲的坐席，如 1001:8001,1002:8002（冒烟测试用）"),
+    mode: str = typer.Option(
+        "",
+        help="控制方式：inbound（呼叫停泊等待控制器）或 outbound（每通呼叫由 socket 连入），默认取设置 esl_mode",
+    ),
 ) -> None:
     """连接 FreeSWITCH（按设置中的 ESL 地址、端口、密码）并运行话务控制器。"""
     from models.logging import configure_logging
 
     settings = get_settings()
+    mode = mode or settings.esl_mode
+    if mode not in ("inbound", "outbound"):
+        raise typer.BadParameter("只能是 inbound 或 outbound", param_hint="--mode")
     configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
     ctrl = _controller(settings)
     for item in filter(None, login.split(",")):
@@ -127,6 +134,12 @@ def run(
             raise typer.BadParameter(f"工号 {agent_number} 不存在", param_hint="--login")
         if agent.state.value == "logged_out":
             ctrl.apply_acd(ctrl.acd.login(agent_number, extension=extension or None, ready=True))
+    if mode == "outbound":
+        from switch.outbound import OutboundServer
+
+        outbound = OutboundServer(ctrl, host=settings.outbound_host, port=settings.outbound_port)
+        outbound.start()
+        typer.echo(f"等待 FreeSWITCH 的 outbound socket 连接：{settings.outbound_host}:{outbound.port}")
     typer.echo(f"话务控制器连接 FreeSWITCH {settings.esl_host}:{settings.esl_port}")
     ctrl.run()
 

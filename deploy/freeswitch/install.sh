@@ -2,6 +2,8 @@
 # Load the hotline configuration into a FreeSWITCH 1.10 installation and reload it.
 #   FS_CONF      FreeSWITCH configuration directory (default: /etc/freeswitch)
 #   HOTLINE_ESL_PASSWORD / HOTLINE_ESL_PORT   the platform's settings (default ClueCon / 8021)
+#   HOTLINE_ESL_MODE     inbound (default: calls parked for the controller) | outbound (socket per call to
+#                        HOTLINE_OUTBOUND_HOST:HOTLINE_OUTBOUND_PORT, default 127.0.0.1:8084)
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 FS_CONF="${FS_CONF:-/etc/freeswitch}"
@@ -12,7 +14,13 @@ FS_CLI_ARGS=(${FS_CLI_ARGS:-})  # e.g. FS_CLI_ARGS="-p OldPassword" when the soc
 
 [ -d "$FS_CONF" ] || { echo "FreeSWITCH configuration not found in $FS_CONF (set FS_CONF)" >&2; exit 1; }
 
-install -m 0644 "$HERE/dialplan/public/00_hotline.xml" "$FS_CONF/dialplan/public/00_hotline.xml"
+if [ "${HOTLINE_ESL_MODE:-inbound}" = outbound ]; then
+  sed -e "s/@OUTBOUND_HOST@/${HOTLINE_OUTBOUND_HOST:-127.0.0.1}/" -e "s/@OUTBOUND_PORT@/${HOTLINE_OUTBOUND_PORT:-8084}/" \
+    "$HERE/dialplan/public/00_hotline_socket.xml" > "$FS_CONF/dialplan/public/00_hotline.xml"
+  chmod 0644 "$FS_CONF/dialplan/public/00_hotline.xml"
+else
+  install -m 0644 "$HERE/dialplan/public/00_hotline.xml" "$FS_CONF/dialplan/public/00_hotline.xml"
+fi
 install -m 0644 "$HERE/directory/default/hotline_agents.xml" "$FS_CONF/directory/default/hotline_agents.xml"
 install -d "$FS_CONF/sip_profiles/external"
 install -m 0644 "$HERE/sip_profiles/external/hotline_trunk.xml" "$FS_CONF/sip_profiles/external/hotline_trunk.xml"
