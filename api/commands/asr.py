@@ -125,3 +125,15 @@ def transcribe(
                     )
     if failed:
         raise typer.Exit(1)
+
+
+@app.command("live")
+def live() -> None:
+    """通话中实时转写：跟随正在写入的录音，按停顿切分双方语音，发布 transcript 事件（供坐席知识推荐）。"""
+    from assist.asr.live_run import serve
+    from models.logging import configure_logging
+    from models.settings import get_settings
+
+    settings = get_settings()
+    configure_logging(settings.log_level, json_lines=settings.log_json, service="asr-live")
+    serve(settings)

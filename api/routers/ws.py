@@ -8,7 +8,8 @@ QA reviewers, workstations and admins receive everything within their tenants.
 
 Also relayed: citizen alerts from automatic QA (`qa:alerts`, type `qa.alert`) and hotspot surges
 (`dispatch:alerts`, type `hotspot.surge`) to supervisors and QA reviewers of the tenant, at once; and knowledge notices (`kb:notices`, types `kb.question` and
-`kb.review_due`: the users and units named in the message's `to`).
+`kb.review_due`: the users and units named in the message's `to`); and the live transcript of a call
+(`asr:transcripts`, type `transcript`: to the agent on the call and, like call events, to monitors of the tenant).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import redis.asyncio as aioredis
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from api.schemas import PROBLEM_RESPONSES
+from assist.asr.events import TRANSCRIPTS
 from models.bus import EVENTS
 from models.errors import DomainError
 from models.org import Role, User
@@ -35,7 +37,7 @@ MONITOR_ROLES = (Role.supervisor, Role.qa_reviewer, Role.workstation)
 
 
 # Channels relayed to browsers, besides the controller's events.
-RELAYED = (EVENTS, "qa:alerts", "dispatch:alerts", "kb:notices")
+RELAYED = (EVENTS, "qa:alerts", "dispatch:alerts", "kb:notices", TRANSCRIPTS)
 ALERTS = ("qa.alert", "hotspot.surge")  # for supervisors and QA reviewers of the tenant
 
 
