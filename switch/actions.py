@@ -263,6 +263,62 @@ def eavesdrop(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     return {"supervisor_leg": leg, "mode": mode, "call_uuid": call.uuid}
 
 
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def status(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
+    """An agent's own state as the controller holds it, so a reloaded desktop can pick up where it was."""
+    agent = _agent(ctrl, f["agent_number"])
+    now = ctrl.now()
+    out: dict[str, Any] = {
+        "agent_number": agent.agent_number,
+        "state": str(agent.state),
+        "reason": agent.reason,
+        "since": _iso(agent.since),
+        "extension": agent.extension,
+        "wrap_up_until": None,
+        "wrap_up_remaining_s": None,
+        "wrap_up_s": None,
+        "call": None,
+    }
+    if agent.state is AgentState.wrap_up and agent.wrap_up_until is not None:
+        out["wrap_up_until"] = _iso(agent.wrap_up_until)
+        out["wrap_up_remaining_s"] = max(0, round((agent.wrap_up_until - now).total_seconds()))
+        if agent.since is not None:
+            out["wrap_up_s"] = round((agent.wrap_up_until - agent.since).total_seconds())
+    call = next(
+        (c for c in ctrl.calls.values() if c.agent_number == agent.agent_number and not c.ended),
+        None,
+    )
+    if call is None and agent.call_id in ctrl.calls:
+        call = ctrl.calls[agent.call_id]  # consult / three-way leg of another agent's call
+    if call is not None and agent.state in (AgentState.ringing, AgentState.in_call):
+        out["call"] = {
+            "call_uuid": call.uuid,
+            "caller": call.caller,
+            "called": call.called,
+            "skill_group": call.skill_group,
+            "ivr_path": list(call.ivr_path),
+            "conference": call.conference,
+            "consult_with": getattr(call, "consult_with", None),
+            "held": call.held_since is not None,
+            "connected": agent.state is AgentState.in_call,
+            "connected_at": _iso(agent.since) if agent.state is AgentState.in_call else None,
+        }
+    elif agent.call_id in ctrl.outbound_calls and agent.state is AgentState.in_call:
+        out["call"] = {
+            "call_uuid": agent.call_id,
+            "caller": ctrl.callback_caller_id,
+            "called": None,
+            "direction": "outbound",
+            "held": False,
+            "connected": True,
+            "connected_at": _iso(agent.since),
+        }
+    return out
+
+
 HANDLERS = {
     "login": login,
     "logout": logout,
@@ -278,4 +334,5 @@ HANDLERS = {
     "message": message,
     "callback": callback,
     "eavesdrop": eavesdrop,
+    "status": status,
 }

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
@@ -151,6 +151,18 @@ for _name, _summary, _model in (
     ("callback", "回拨（主叫显示 0771-12345）", CallbackIn),
 ):
     _action(_name, _summary, _model)
+
+
+@router.get("/me", summary="当前坐席状态（页面刷新或重连后恢复软电话）")
+def softphone_me(
+    request: Request,
+    db: DB,
+    scope: AgentScope,
+    agent_number: Annotated[str | None, Query(max_length=16, description="班长可查看所辖坐席")] = None,
+) -> dict[str, Any]:
+    """State, reason, since, extension, the current call (caller, conference, on hold) and the wrap-up
+    time left, as the controller holds them; 422 when the user has no agent number."""
+    return _send(request, "status", agent_number=_agent_number(db, scope, agent_number))
 
 
 @router.post("/supervise", summary="班长监听 / 耳语 / 插话")
