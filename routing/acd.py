@@ -38,8 +38,9 @@ import heapq
 import itertools
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from models.errors import Conflict, NotFound
 from routing.actions import Play, Voicemail
@@ -48,6 +49,7 @@ from routing.clock import Clock
 from routing.config import AcdStrategy, CentreConfig, Prompts, SkillGroupConfig
 
 AHT_WEIGHT = 0.1  # exponential moving average weight of each finished call in the handle-time estimate
+SERVICE_LEVEL_S = 20  # 20秒接通率: answered within this many seconds of entering the queue
 
 
 class CallState(StrEnum):
@@ -73,6 +75,8 @@ class QueuedCall:
     offered_at: datetime | None = None
     last_announce_at: datetime | None = None
     offers: int = 0
+    sl_group: str | None = None  # the group whose service level counts this call (where it entered today)
+    sl_day: date | None = None
 
     @property
     def group(self) -> str:
@@ -159,7 +163,9 @@ class _GroupStats:
     avg_handle_s: float
     handled: int = 0
     abandoned: int = 0
-    offered: int = 0
+    offers: int = 0
+    offered: int = 0  # calls that entered the queue today (local day)
+    answered_20s: int = 0
 
 
 @dataclass(slots=True)
@@ -174,7 +180,10 @@ class GroupSnapshot:
     abandoned: int
     not_ready: int = 0
     busy: int = 0  # ringing, in call or wrap-up
-    offered: int = 0  # offers made to agents (a call rung twice counts twice)
+    offers: int = 0  # offers made to agents (a call rung twice counts twice)
+    offered: int = 0  # calls that entered this group's queue since local midnight (re-queues not counted)
+    answered_20s: int = 0  # of those, answered within SERVICE_LEVEL_S of entering the queue
+    service_level: float | None = None  # answered_20s / offered; None while offered is 0
 
 
 @dataclass
@@ -189,6 +198,8 @@ class Acd:
     _restricted: dict[str, set[str]] = field(default_factory=dict)  # agent number → 专席 calls for them
     _stats: dict[str, _GroupStats] = field(default_factory=dict)
     _seq: itertools.count = field(default_factory=itertools.count)
+    timezone: str = "Asia/Shanghai"  # the day of the service-level figures starts at local midnight
+    _sl_day: date | None = None
 
     def __post_init__(self) -> None:
         self.reload(self.config)
@@ -432,6 +443,9 @@ class Acd:
             agent_numbers=tuple(agent_numbers),
         )
         self.calls[call_id] = call
+        if entered_at is None:  # a fresh entry (a re-queue keeps its first count)
+            call.sl_group, call.sl_day = skill_group, self._service_day()
+            self._stats[skill_group].offered += 1
         self._push(call)
         offer = self._offer_call(call)
         if offer:
@@ -525,7 +539,7 @@ class Acd:
         call.offered_at = now
         call.offers += 1
         group = self._settings(call.group)
-        self._stats[call.group].offered += 1
+        self._stats[call.group].offers += 1
         out = self._change(agent, AgentEvent.offer, call_id=call.call_id)
         out.append(
             Offer(
@@ -560,7 +574,24 @@ class Acd:
         if call.state is not CallState.offered or call.agent_number is None:
             raise Conflict(f"通话 {call_id} 未在振铃", field="call_id")
         call.state = CallState.connected
+        now = self.clock.now()
+        if (
+            call.sl_group in self._stats
+            and call.sl_day == self._service_day(now)
+            and (now - call.entered_at).total_seconds() <= SERVICE_LEVEL_S
+        ):
+            self._stats[call.sl_group].answered_20s += 1
+        call.sl_group = None  # counted once, even if transferred and answered again
         return self._change(self.agents[call.agent_number], AgentEvent.answer, call_id=call_id)
+
+    def _service_day(self, now: datetime | None = None) -> date:
+        """Today's local date; the service-level counters start again when it changes."""
+        day = (now or self.clock.now()).astimezone(ZoneInfo(self.timezone)).date()
+        if day != self._sl_day:
+            self._sl_day = day
+            for stats in self._stats.values():
+                stats.offered = stats.answered_20s = 0
+        return day
 
     def ring_failed(self, call_id: str, *, reason: str = "未接") -> list[AcdEvent]:
         """The agent did not answer (timeout, busy, rejected): agent not ready, the call back at its place."""
@@ -813,6 +844,7 @@ class Acd:
     def snapshot(self) -> list[GroupSnapshot]:
         """Per-group figures for the live monitor and wallboard."""
         now = self.clock.now()
+        self._service_day(now)
         by_group: dict[str, dict[AgentState, int]] = {}
         for agent in self.agents.values():
             for code in agent.skills:
@@ -836,7 +868,10 @@ class Acd:
                     abandoned=stats.abandoned,
                     not_ready=states.get(AgentState.not_ready, 0),
                     busy=busy,
+                    offers=stats.offers,
                     offered=stats.offered,
+                    answered_20s=stats.answered_20s,
+                    service_level=round(stats.answered_20s / stats.offered, 4) if stats.offered else None,
                 )
             )
         return out
