@@ -1,20 +1,27 @@
 // The agent's softphone: state from the controller's WebSocket events, commands through the API.
+// After a page reload or a WebSocket reconnect the state (and the current call) is read back from
+// GET /api/softphone/me, which asks the controller itself.
 import { defineStore } from 'pinia'
 import { api } from '../api/http'
 import { command } from '../api/softphone'
 import { on } from '../api/ws'
 import { useAuth } from './auth'
 
+const ms = (iso) => (iso ? new Date(iso).getTime() : null)
+
 export const usePhone = defineStore('phone', {
   state: () => ({
     state: 'logged_out',
     reason: null,
     since: null,
-    call: null, // {call_uuid, caller, called, skill_group, ivr_path, past_tickets, connected_at, held}
+    extension: null,
+    call: null, // {call_uuid, caller, called, skill_group, ivr_path, past_tickets, connected_at, held, conference}
+    consult: null, // {target} while a consult is under way (the caller waits with music)
     wrapUpUntil: null,
     wrapUpTotal: 30,
     busy: false,
     messages: [],
+    unread: 0,
     transcript: [],
     listening: false,
   }),
@@ -30,16 +37,19 @@ export const usePhone = defineStore('phone', {
         if (!mine(m)) return
         this.state = m.state
         this.reason = m.reason
-        this.since = m.at ? new Date(m.at).getTime() : Date.now()
+        this.since = ms(m.at) || Date.now()
         if (m.state === 'wrap_up') {
-          this.wrapUpTotal = m.wrap_up_s || 30
-          this.wrapUpUntil = m.until ? new Date(m.until).getTime() : Date.now() + this.wrapUpTotal * 1000
+          this.wrapUpTotal = m.wrap_up_s || this.wrapUpTotal
+          this.wrapUpUntil = ms(m.until) || Date.now() + this.wrapUpTotal * 1000
+          this.consult = null
+          this.refresh() // the controller knows the group's wrap-up time
         }
         if (m.state === 'ready' || m.state === 'logged_out') this.wrapUpUntil = null
       })
       on('screen_pop', (m) => {
         if (!mine(m)) return
         this.call = { ...m, connected_at: null, held: false }
+        this.consult = null
         this.transcript = []
       })
       on('call_connected', (m) => {
@@ -50,9 +60,14 @@ export const usePhone = defineStore('phone', {
       on('call_retrieved', (m) => mine(m) && this.call && (this.call.held = false))
       on('call_ended', (m) => {
         if (mine(m) && this.call) this.call = { ...this.call, ended_at: Date.now() }
+        if (mine(m)) this.consult = null
       })
-      on('message', (m) => mine(m) && this.messages.unshift(m))
-      // (re)connected: events may have been missed, so read the agent's state as stored
+      on('message', (m) => {
+        if (!mine(m)) return
+        this.messages.unshift({ ...m, received_at: Date.now() })
+        this.unread += 1
+      })
+      // (re)connected: events may have been missed, so read the agent's state from the controller
       on('ws.open', () => this.refresh())
       this.refresh()
       on('transcript', (m) => {
@@ -62,11 +77,42 @@ export const usePhone = defineStore('phone', {
     async refresh() {
       const me = useAuth().me
       if (!me?.agent_number) return
+      const s = await api.get('/api/softphone/me', null, { silent: true }).catch(() => null)
+      if (s) return this.restore(s)
+      // no controller answering: the state as last stored is better than nothing
       const a = await api.get(`/api/agents/${me.id}`, null, { silent: true }).catch(() => null)
       if (!a) return
       this.state = a.state
       this.reason = a.reason
-      this.since = a.since ? new Date(a.since).getTime() : null
+      this.since = ms(a.since)
+    },
+    /** Apply the controller's view of this agent (GET /api/softphone/me). */
+    restore(s) {
+      this.state = s.state
+      this.reason = s.reason
+      this.since = ms(s.since)
+      this.extension = s.extension
+      if (s.state === 'wrap_up' && s.wrap_up_until) {
+        this.wrapUpUntil = ms(s.wrap_up_until)
+        this.wrapUpTotal = s.wrap_up_s || this.wrapUpTotal
+      } else if (s.state !== 'wrap_up') {
+        this.wrapUpUntil = null
+      }
+      const c = s.call
+      if (c) {
+        const same = this.call?.call_uuid === c.call_uuid
+        this.call = {
+          ...(same ? this.call : {}),
+          ...c,
+          connected_at: same && this.call.connected_at ? this.call.connected_at : ms(c.connected_at),
+          ended_at: null,
+        }
+        if (c.consult_with) this.consult = { target: c.consult_with }
+        else if (!c.conference) this.consult = null
+      } else {
+        this.consult = null
+        if (this.call && !this.call.ended_at) this.call = { ...this.call, ended_at: Date.now() }
+      }
     },
     async run(action, body = {}) {
       this.busy = true
@@ -78,6 +124,9 @@ export const usePhone = defineStore('phone', {
           this.reason = reply.reason ?? null
           this.since = Date.now()
         }
+        if (action === 'consult') this.consult = { target: body.target }
+        if (action === 'consult/complete' || action === 'consult/cancel') this.consult = null
+        if (reply?.conference && this.call) this.call = { ...this.call, conference: reply.conference }
         return reply
       } finally {
         this.busy = false
