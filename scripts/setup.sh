@@ -43,6 +43,11 @@ if [ -f api/web/package.json ]; then
   fi
 fi
 
+if ! command -v espeak-ng >/dev/null; then
+  echo "==> 安装 espeak-ng（say: 提示音的语音合成）"
+  apt-get update -qq && apt-get install -y -qq espeak-ng >/dev/null
+fi
+
 if [ "$mode" = "test" ] && { [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/firefox-esr ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; }; then
   echo "==> 安装 Chromium、Firefox ESR 与中文字体（浏览器测试）"
   apt-get update -qq && apt-get install -y -qq chromium chromium-driver firefox-esr fonts-noto-cjk >/dev/null

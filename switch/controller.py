@@ -31,7 +31,7 @@ from routing.acd import Acd
 from routing.actions import Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
 from routing.clock import Clock, SystemClock
 from routing.inbound import Outcome, inbound_route
-from switch import store
+from switch import prompts, store
 
 log = logging.getLogger("hotline.switch")
 
@@ -40,10 +40,8 @@ SURVEY_RATING = {"1": 5, "2": 3, "3": 1}
 
 
 def prompt_url(prompt: str) -> str:
-    """`say:` text has no sound file here: play a short tone in its place (a TTS module renders it on a real switch)."""
-    if prompt.startswith("say:"):
-        return "tone_stream://%(500,0,440)"
-    return prompt
+    """A `say:` text plays its espeak-ng rendering (switch.prompts) once made, a short tone until then."""
+    return prompts.prompt_url(prompt)
 
 
 def _var(value: str) -> str | None:
@@ -129,9 +127,15 @@ class Controller:
             self.config_version = store.config_version(db)
             self.acd = Acd(store.load_config(db), clock or SystemClock())
             self.restore_agents(db)
+        self.render_prompts()
         self.decision_ms: list[float] = []
         self.events_handled = 0
         self.running = True
+
+    def render_prompts(self) -> None:
+        """Speak the configuration's `say:` prompts into files, in a thread (espeak-ng must not block calls)."""
+        texts = prompts.say_texts(self.acd.config, SURVEY_PROMPT)
+        gevent.get_hub().threadpool.spawn(prompts.render_all, texts)
 
     def restore_agents(self, db: Session) -> None:
         """After a restart: agents keep their recorded state; ringing ones go back to ready (the offer is gone)."""
@@ -917,5 +921,6 @@ class Controller:
                 if version != self.config_version:
                     self.acd.reload(store.load_config(db))
                     self.config_version = version
+                    self.render_prompts()
         except Exception:
             log.exception("tick failed")

@@ -145,6 +145,29 @@ def run(
 
 
 @app.command()
+def prompts() -> None:
+    """把配置中的全部 say: 提示音用 espeak-ng 合成为 8 kHz 语音文件（已有的跳过），显示进度与预计剩余时间。"""
+    from models.db import make_engine, make_sessionmaker
+    from switch import prompts as tts
+    from switch import store
+    from switch.controller import SURVEY_PROMPT
+
+    settings = get_settings()
+    with make_sessionmaker(make_engine(settings.resolved_database_url()))() as db:
+        config = store.load_config(db)
+    texts = tts.say_texts(config, SURVEY_PROMPT)
+    if tts.espeak() is None:
+        typer.echo("未安装 espeak-ng（apt-get install espeak-ng），say: 提示音将以提示音调代替", err=True)
+        raise typer.Exit(1)
+
+    def progress(done: int, total: int, eta_s: float, text: str) -> None:
+        typer.echo(f"[{done}/{total}] 预计剩余 {eta_s:.0f} 秒  {text[:30]}", err=True)
+
+    made = tts.render_all(texts, progress=progress)
+    typer.echo(f"提示音 {len(texts)} 条，新合成 {made} 条，目录 {tts.prompt_dir()}")
+
+
+@app.command()
 def cdrs(last: int = typer.Option(10, help="显示最近几条")) -> None:
     """打印最近的通话记录（CDR），冒烟测试用。"""
     from sqlalchemy import select
