@@ -98,9 +98,8 @@ def retrieve(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     ctrl.api(f"uuid_hold off {call.agent_leg}")
     call.hold_s += ctrl.clock() - call.held_since
     call.held_since = None
-    with ctrl.sessions() as db:
-        store.upsert_call(db, call.uuid, hold_s=round(call.hold_s, 1))
-        db.commit()
+    hold_s = round(call.hold_s, 1)
+    ctrl.write(lambda db: store.upsert_call(db, call.uuid, hold_s=hold_s))
     ctrl.publish("call_retrieved", call)
     return {"call_uuid": call.uuid, "hold_s": round(call.hold_s, 1)}
 
@@ -133,9 +132,7 @@ def transfer(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         label = number
     else:
         raise Invalid("转接类型应为 agent、group、external 或 city", field="target_type")
-    with ctrl.sessions() as db:
-        store.upsert_call(db, call.uuid, transferred_to=label)
-        db.commit()
+    ctrl.write(lambda db: store.upsert_call(db, call.uuid, transferred_to=label))
     return {"call_uuid": call.uuid, "transferred_to": label}
 
 
@@ -209,20 +206,17 @@ def callback(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     call_uuid = str(uuidlib.uuid4())
     ctrl.apply_acd(ctrl.acd.dial(agent.agent_number, call_uuid))
     caller_id = ctrl.callback_caller_id
-    with ctrl.sessions() as db:
-        store.upsert_call(
-            db,
-            call_uuid,
-            caller=caller_id,
-            called=number,
-            direction="outbound",
-            agent_number=agent.agent_number,
-            agent_user_id=agent.user_id,
-            extension=agent.extension,
-            started_at=ctrl.now(),
-            tenant_id=agent.tenant_id,
-        )
-        db.commit()
+    fields = dict(
+        caller=caller_id,
+        called=number,
+        direction="outbound",
+        agent_number=agent.agent_number,
+        agent_user_id=agent.user_id,
+        extension=agent.extension,
+        started_at=ctrl.now(),
+        tenant_id=agent.tenant_id,
+    )
+    ctrl.write(lambda db: store.upsert_call(db, call_uuid, **fields))
     ctrl.outbound_calls[call_uuid] = agent.agent_number
     assert ctrl.esl is not None
     ctrl.send(

@@ -32,9 +32,11 @@ from routing.actions import Collect, Hangup, Play, Queue, SelfService, Transfer,
 from routing.clock import Clock, SystemClock
 from routing.inbound import Outcome, inbound_route
 from switch import prompts, store
+from switch.dbwriter import DbWriter, read
 
 log = logging.getLogger("hotline.switch")
 
+CONFIG_POLL_S = 30.0  # safety poll of the configuration version; changes normally arrive on the bus
 SURVEY_PROMPT = "say:请对本次服务进行评价，满意请按1，基本满意请按2，不满意请按3。"
 SURVEY_RATING = {"1": 5, "2": 3, "3": 1}
 
@@ -107,7 +109,10 @@ class Controller:
     ) -> None:
         self.host, self.port, self.password = host, port, password
         self.bus = bus
-        self.commands = bus.subscribe(COMMANDS) if bus is not None else None
+        # commands, and configuration changes announced by the API (reloaded at once, see `reload_config`)
+        self.commands = bus.subscribe(COMMANDS, store.CONFIG_CHANNEL) if bus is not None else None
+        self.config_channel = bus.key(store.CONFIG_CHANNEL) if bus is not None else ""
+        self.config_checked = time.monotonic()
         self.callback_caller_id = callback_caller_id
         self.supervisors: dict[str, dict[str, str]] = {}  # supervisor extension -> {leg, target, mode}
         self.pending_modes: dict[str, str] = {}  # supervisor leg -> eavesdrop-command to send on answer
@@ -128,9 +133,18 @@ class Controller:
             self.acd = Acd(store.load_config(db), clock or SystemClock())
             self.restore_agents(db)
         self.render_prompts()
+        self.writer = DbWriter(sessions)
         self.decision_ms: list[float] = []
         self.events_handled = 0
         self.running = True
+
+    def write(self, job) -> None:
+        """Queue DB work (a function of a session) for the writer thread; it commits, in submission order."""
+        self.writer.submit(job)
+
+    def read(self, fn):
+        """A query whose answer this greenlet needs now, run off the event loop."""
+        return read(self.sessions, fn)
 
     def render_prompts(self) -> None:
         """Speak the configuration's `say:` prompts into files, in a thread (espeak-ng must not block calls)."""
@@ -238,18 +252,21 @@ class Controller:
         return app_uuid
 
     def run(self) -> None:
-        self.connect()
-        last_tick = 0.0
-        while self.running:
-            gevent.sleep(0.05)
-            self.poll_commands()
-            if self.esl is None or not self.esl.connected:
-                log.warning("ESL connection lost; reconnecting")
-                self.drain()
-                self.connect()
-            if time.monotonic() - last_tick >= 1:
-                last_tick = time.monotonic()
-                self.tick()
+        try:
+            self.connect()
+            last_tick = 0.0
+            while self.running:
+                gevent.sleep(0.05)
+                self.poll_commands()
+                if self.esl is None or not self.esl.connected:
+                    log.warning("ESL connection lost; reconnecting")
+                    self.drain()
+                    self.connect()
+                if time.monotonic() - last_tick >= 1:
+                    last_tick = time.monotonic()
+                    self.tick()
+        finally:
+            self.writer.flush()  # stopping or killed: what the calls recorded is written before we go
 
     def drain(self) -> None:
         """Handle the events that arrived before the connection dropped (greenswitch stops its processor)."""
@@ -309,20 +326,26 @@ class Controller:
         """CDRs still open for calls FreeSWITCH no longer has (the switch restarted while we were away)."""
         from models.calls import Disposition
 
-        with self.sessions() as db:
+        at = now()
+
+        def job(db: Session) -> None:
             stale = db.scalars(select(Call.uuid).where(Call.disposition == Disposition.in_progress)).all()
             for uuid in stale:
                 if uuid not in live and uuid not in self.calls:
-                    store.finish_call(db, uuid, ended_at=now(), hangup_cause="LOST_ON_RESTART")
-            db.commit()
+                    store.finish_call(db, uuid, ended_at=at, hangup_cause="LOST_ON_RESTART")
+
+        self.write(job)
 
     def adopt_parked(self, uuid: str, row: dict[str, str]) -> None:
-        with self.sessions() as db:
+        def lookup(db: Session):
             cdr = db.scalar(select(Call).where(Call.uuid == uuid))
-            queued = cdr is not None and cdr.queue_entered_at is not None and cdr.agent_answered_at is None
-            group = cdr.skill_group.code if cdr is not None and cdr.skill_group is not None else None
-            entered = cdr.queue_entered_at if cdr is not None else None
-            tenant_id = cdr.tenant_id if cdr is not None else None
+            if cdr is None:
+                return None, False, None, None, None
+            queued = cdr.queue_entered_at is not None and cdr.agent_answered_at is None
+            group = cdr.skill_group.code if cdr.skill_group is not None else None
+            return cdr, queued, group, cdr.queue_entered_at, cdr.tenant_id
+
+        cdr, queued, group, entered, tenant_id = self.read(lookup)
         if cdr is None or not queued or group is None:
             self.new_call(
                 {
@@ -392,28 +415,31 @@ class Controller:
         self.decision_ms.append((time.perf_counter() - t0) * 1000)
         call.tenant_id = decision.tenant.tenant_id if decision.tenant else None
         call.session = decision.session
-        with self.sessions() as db:
-            stamps = {} if resumed else {"started_at": now(), "answered_at": now()}
+        stamps = {} if resumed else {"started_at": now(), "answered_at": now()}
+        tenant_id, blacklist = call.tenant_id, decision.blacklist
+
+        def record(db: Session) -> None:
             store.upsert_call(
                 db,
                 uuid,
                 caller=caller,
                 called=called,
-                tenant_id=call.tenant_id,
+                tenant_id=tenant_id,
                 priority=decision.priority,
                 **stamps,
             )
-            if decision.blacklist is not None:
+            if blacklist is not None:
                 store.log_blacklist_attempt(
                     db,
-                    entry_id=decision.blacklist.id,
+                    entry_id=blacklist.id,
                     caller=caller,
                     called=called,
-                    tenant_id=call.tenant_id,
+                    tenant_id=tenant_id,
                     call_uuid=uuid,
                 )
                 store.upsert_call(db, uuid, disposition="blacklisted")
-            db.commit()
+
+        self.write(record)
         if decision.outcome is Outcome.reject:
             call.ivr_path.append("黑名单")
         call.pending = list(decision.actions)
@@ -468,18 +494,16 @@ class Controller:
                 actions = call.session.on_digits(digits) if digits else call.session.on_timeout()  # type: ignore[attr-defined]
                 call.pending = list(actions) + call.pending
         elif h.get("Application") == "record" and getattr(call, "voicemail_path", None):
-            with self.sessions() as db:
-                store.add_voicemail(
-                    db,
-                    call_uuid=call.uuid,
-                    caller=call.caller,
-                    called=call.called,
-                    tenant_id=call.tenant_id,
-                    reason=call.voicemail_reason,  # type: ignore[attr-defined]
-                    path=call.voicemail_path,
-                    duration_s=float(h.get("variable_record_seconds", "0") or 0),
-                )  # type: ignore[attr-defined]
-                db.commit()
+            fields = dict(
+                call_uuid=call.uuid,
+                caller=call.caller,
+                called=call.called,
+                tenant_id=call.tenant_id,
+                reason=call.voicemail_reason,  # type: ignore[attr-defined]
+                path=call.voicemail_path,  # type: ignore[attr-defined]
+                duration_s=float(h.get("variable_record_seconds", "0") or 0),
+            )
+            self.write(lambda db: store.add_voicemail(db, **fields))
         self.next_action(call)
 
     # ------------------------------------------------------------------ queue and agents
@@ -487,16 +511,13 @@ class Controller:
         call.queued = True
         call.entered_at = now()
         call.skill_group = action.skill_group
-        with self.sessions() as db:
-            store.upsert_call(
-                db,
-                call.uuid,
-                skill_group=action.skill_group,
-                queue_entered_at=now(),
-                ivr_path=" > ".join(call.ivr_path),
-                priority=action.priority,
-            )
-            db.commit()
+        fields = dict(
+            skill_group=action.skill_group,
+            queue_entered_at=call.entered_at,
+            ivr_path=" > ".join(call.ivr_path),
+            priority=action.priority,
+        )
+        self.write(lambda db, uuid=call.uuid: store.upsert_call(db, uuid, **fields))
         self.sendmsg(call.uuid, "playback", "local_stream://moh")
         t0 = time.perf_counter()
         events = self.acd.enqueue(
@@ -512,67 +533,67 @@ class Controller:
         self.apply_acd(events)
 
     def apply_acd(self, events: list) -> None:
-        """Record the ACD's facts in one transaction, then act on the switch. No ESL round trip may happen
-        while a transaction is open: the other greenlet would wait on the same rows with the hub blocked."""
+        """Queue the ACD's facts for the writer (one transaction), then act on the switch."""
         after: list = []
-        with self.sessions() as db:
-            for ev in events:
-                if isinstance(ev, acd_events.AgentChanged):
-                    store.record_agent_change(db, ev.change)
-                    c = ev.change
-                    self.bus_publish(
-                        {
-                            "type": "agent_state",
-                            "agent_number": c.agent_number,
-                            "user_id": c.user_id,
-                            "tenant_id": c.tenant_id,
-                            "state": str(c.to_state),
-                            "reason": c.reason,
-                            "call_uuid": c.call_id,
-                            "at": c.at.isoformat(),
-                        }
-                    )
-                elif isinstance(ev, acd_events.Offer):
-                    after.append(self.offer(db, ev))
-                elif isinstance(ev, acd_events.Missed):
-                    call = self.calls.get(ev.call_id)
-                    store.record_missed(
-                        db,
-                        call_uuid=ev.call_id,
-                        caller=call.caller if call else "",
-                        agent_user_id=ev.user_id,
-                        ring_s=ev.ring_s,
-                    )
-                elif isinstance(ev, acd_events.Abandoned):
-                    call = self.calls.get(ev.call_id)
-                    store.record_abandoned(
-                        db,
-                        call_uuid=ev.call_id,
-                        caller=call.caller if call else "",
-                        stage=ev.stage,
-                        skill_group=ev.skill_group,
-                        waited_s=ev.waited_s,
-                        position=ev.position,
-                    )
-                elif isinstance(ev, acd_events.Overflowed):
-                    store.upsert_call(db, ev.call_id, overflowed_to=ev.to_group)
-                elif isinstance(ev, acd_events.Waiting) and ev.actions:
-                    after.append(lambda ev=ev: self.announce(ev))
-                elif isinstance(ev, acd_events.VoicemailDue):
-                    call = self.calls.get(ev.call_id)
-                    if call is not None:
-                        call.queued = False
-                        call.pending = [ev.action]
-                        after.append(
-                            lambda call=call: (
-                                self.api(f"uuid_break {call.uuid} all"),
-                                self.next_action(call),
-                            )
+        ops: list = []
+        for ev in events:
+            if isinstance(ev, acd_events.AgentChanged):
+                ops.append(lambda db, c=ev.change: store.record_agent_change(db, c))
+                c = ev.change
+                self.bus_publish(
+                    {
+                        "type": "agent_state",
+                        "agent_number": c.agent_number,
+                        "user_id": c.user_id,
+                        "tenant_id": c.tenant_id,
+                        "state": str(c.to_state),
+                        "reason": c.reason,
+                        "call_uuid": c.call_id,
+                        "at": c.at.isoformat(),
+                    }
+                )
+            elif isinstance(ev, acd_events.Offer):
+                after.append(self.offer(ops, ev))
+            elif isinstance(ev, acd_events.Missed | acd_events.Abandoned):
+                ops.append(self.missed_op(ev))
+            elif isinstance(ev, acd_events.Overflowed):
+                ops.append(lambda db, ev=ev: store.upsert_call(db, ev.call_id, overflowed_to=ev.to_group))
+            elif isinstance(ev, acd_events.Waiting) and ev.actions:
+                after.append(lambda ev=ev: self.announce(ev))
+            elif isinstance(ev, acd_events.VoicemailDue):
+                call = self.calls.get(ev.call_id)
+                if call is not None:
+                    call.queued = False
+                    call.pending = [ev.action]
+                    after.append(
+                        lambda call=call: (
+                            self.api(f"uuid_break {call.uuid} all"),
+                            self.next_action(call),
                         )
-            db.commit()
+                    )
+        if ops:
+            self.write(lambda db: [op(db) for op in ops])
         for action in after:
             if action is not None:
                 action()
+
+    def missed_op(self, ev: acd_events.Missed | acd_events.Abandoned):
+        """The write of a 未接 (an agent did not answer) or 放弃 (the caller gave up) record."""
+        call = self.calls.get(ev.call_id)
+        caller = call.caller if call else ""
+        if isinstance(ev, acd_events.Missed):
+            return lambda db: store.record_missed(
+                db, call_uuid=ev.call_id, caller=caller, agent_user_id=ev.user_id, ring_s=ev.ring_s
+            )
+        return lambda db: store.record_abandoned(
+            db,
+            call_uuid=ev.call_id,
+            caller=caller,
+            stage=ev.stage,
+            skill_group=ev.skill_group,
+            waited_s=ev.waited_s,
+            position=ev.position,
+        )
 
     def announce(self, ev: acd_events.Waiting) -> None:
         """Queue position / expected wait: stop the music, play the announcement, music again."""
@@ -585,7 +606,7 @@ class Controller:
         self.sendmsg(call.uuid, "playback", "local_stream://moh")
         self.publish("queue_position", call, position=ev.position, estimated_wait_s=ev.estimated_wait_s)
 
-    def offer(self, db: Session, ev: acd_events.Offer):
+    def offer(self, ops: list, ev: acd_events.Offer):
         call = self.calls.get(ev.call_id)
         if call is None:
             return None
@@ -594,14 +615,13 @@ class Controller:
         call.agent_leg, call.agent_number, call.skill_group = leg, ev.agent_number, ev.skill_group
         self.agent_legs[leg] = call.uuid
         self.jobs[job] = (call.uuid, leg)
-        store.upsert_call(
-            db,
-            call.uuid,
+        fields = dict(
             ring_started_at=now(),
             agent_number=ev.agent_number,
             agent_user_id=ev.user_id,
             extension=ev.extension,
         )
+        ops.append(lambda db, uuid=call.uuid: store.upsert_call(db, uuid, **fields))
         command = (
             f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller},"
             f"originate_timeout={ev.ring_timeout_s},hotline_call={call.uuid},hotline_agent={ev.agent_number},"
@@ -609,7 +629,7 @@ class Controller:
         )
 
         def ring() -> None:
-            self.screen_pop(call)
+            gevent.spawn(self.screen_pop, call)  # its history query must not delay the ringing
             self.send(command)
 
         return ring
@@ -649,10 +669,13 @@ class Controller:
         call.recording_path = str(path)
         self.api(f"uuid_record {caller_uuid} start {path}")
         events = self.acd.answered(caller_uuid)
-        with self.sessions() as db:
-            store.upsert_call(db, caller_uuid, agent_answered_at=now(), queue_left_at=now())
-            store.add_recording(db, call_uuid=caller_uuid, path=str(path), started_at=now())
-            db.commit()
+        at = now()
+
+        def record(db: Session) -> None:
+            store.upsert_call(db, caller_uuid, agent_answered_at=at, queue_left_at=at)
+            store.add_recording(db, call_uuid=caller_uuid, path=str(path), started_at=at)
+
+        self.write(record)
         self.apply_acd(events)
         self.publish("call_connected", call, agent_leg=leg)
 
@@ -666,9 +689,7 @@ class Controller:
         if not answered:
             return  # no answer / busy: handled by BACKGROUND_JOB
         self.release_agent(call)
-        with self.sessions() as db:
-            store.upsert_call(db, caller_uuid, hangup_by="agent")
-            db.commit()
+        self.write(lambda db: store.upsert_call(db, caller_uuid, hangup_by="agent"))
         if self.survey and not call.ended:
             call.survey = True
             call.collect_var = "survey_rating"  # type: ignore[attr-defined]
@@ -682,15 +703,12 @@ class Controller:
     def callback_done(self, uuid: str, h: dict[str, str]) -> None:
         agent_number = self.outbound_calls.pop(uuid)
         answered = h.get("variable_answer_epoch", "0") not in ("", "0")
-        with self.sessions() as db:
-            store.finish_call(
-                db,
-                uuid,
-                ended_at=now(),
-                hangup_cause=h.get("Hangup-Cause"),
-                disposition="answered" if answered else "failed",
-            )
-            db.commit()
+        fields = dict(
+            ended_at=now(),
+            hangup_cause=h.get("Hangup-Cause"),
+            disposition="answered" if answered else "failed",
+        )
+        self.write(lambda db: store.finish_call(db, uuid, **fields))
         try:
             self.apply_acd(self.acd.agent_hangup(agent_number))
         except DomainError:
@@ -699,21 +717,22 @@ class Controller:
     def finish_survey(self, call: LiveCall, digits: str) -> None:
         rating = SURVEY_RATING.get(digits)
         if rating is not None:
-            with self.sessions() as db:
-                store.set_satisfaction(db, call.uuid, rating)
-                db.commit()
+            self.write(lambda db: store.set_satisfaction(db, call.uuid, rating))
         self.hangup(call.uuid, "NORMAL_CLEARING")
 
     def finish_recording(self, call: LiveCall) -> None:
         if not call.recording_path:
             return
         path, call.recording_path = call.recording_path, None
-        with self.sessions() as db:
+        at = now()
+
+        def record(db: Session) -> None:
             try:
-                store.finish_recording(db, path=str(path), ended_at=now())
-                db.commit()
-            except Exception:
-                db.rollback()
+                store.finish_recording(db, path=str(path), ended_at=at)
+            except DomainError:  # never registered (the bridge failed first)
+                log.info("recording to finish not found", extra={"path": path})
+
+        self.write(record)
 
     def caller_gone(self, call: LiveCall, h: dict[str, str]) -> None:
         call.ended = True
@@ -732,9 +751,8 @@ class Controller:
         fields: dict = {"hold_s": round(call.hold_s, 1)} if call.hold_s else {}
         if call.ivr_path:
             fields["ivr_path"] = " > ".join(call.ivr_path)
-        with self.sessions() as db:
-            store.finish_call(db, call.uuid, ended_at=now(), hangup_cause=h.get("Hangup-Cause"), **fields)
-            db.commit()
+        fields.update(ended_at=now(), hangup_cause=h.get("Hangup-Cause"))
+        self.write(lambda db: store.finish_call(db, call.uuid, **fields))
         self.publish("call_ended", call, hangup_cause=h.get("Hangup-Cause"))
         self.calls.pop(call.uuid, None)
 
@@ -742,18 +760,22 @@ class Controller:
         path = self.record_dir / f"voicemail-{call.uuid}.wav"
         call.voicemail_path = str(path)  # type: ignore[attr-defined]
         call.voicemail_reason = action.reason  # type: ignore[attr-defined]
-        with self.sessions() as db:
+        reason, group = action.reason, action.skill_group
+        caller, called, tenant_id = call.caller, call.called, call.tenant_id
+
+        def record(db: Session) -> None:
             store.add_voicemail(
                 db,
                 call_uuid=call.uuid,
-                caller=call.caller,
-                called=call.called,
-                tenant_id=call.tenant_id,
-                reason=action.reason,
-                skill_group=action.skill_group,
+                caller=caller,
+                called=called,
+                tenant_id=tenant_id,
+                reason=reason,
+                skill_group=group,
             )
             store.upsert_call(db, call.uuid, disposition="voicemail")
-            db.commit()
+
+        self.write(record)
         # prompt, then the caller speaks (record ends on silence, the limit or hang-up), then goodbye
         call.pending = [
             Play(action.prompt),
@@ -770,10 +792,28 @@ class Controller:
         if self.commands is None:
             return
         while True:
-            message = decode(self.commands.get_message(timeout=0))
-            if message is None:
+            raw = self.commands.get_message(timeout=0)
+            if raw is None:
                 return
+            message = decode(raw)
+            if message is None:
+                continue
+            if raw.get("channel") == self.config_channel:
+                if message.get("version") != self.config_version:
+                    self.reload_config()
+                continue
             self.handle_command(message)
+
+    def reload_config(self) -> None:
+        """Load the configuration (off the event loop) and hand it to the ACD if its version moved."""
+        self.config_checked = time.monotonic()
+        version = self.read(store.config_version)
+        if version != self.config_version:
+            config = self.read(store.load_config)
+            self.acd.reload(config)
+            self.config_version = version
+            self.render_prompts()
+            log.info("configuration reloaded", extra={"version": version})
 
     def handle_command(self, message: dict) -> dict:
         from switch.actions import HANDLERS
@@ -820,14 +860,16 @@ class Controller:
         try:
             from models.tickets import Ticket
 
-            with self.sessions() as db:
+            def past(db: Session) -> list[dict]:
                 rows = db.scalars(
                     select(Ticket)
                     .where(Ticket.citizen_phone == call.caller)
                     .order_by(Ticket.id.desc())
                     .limit(5)
                 )
-                tickets = [{"number": t.number, "title": t.title, "state": t.state} for t in rows]
+                return [{"number": t.number, "title": t.title, "state": t.state} for t in rows]
+
+            tickets = self.read(past)
         except Exception:  # a screen pop without history is better than none
             log.warning("past tickets lookup failed", extra={"caller": call.caller})
         self.publish("screen_pop", call, ivr_path=call.ivr_path, queue=call.skill_group, past_tickets=tickets)
@@ -916,11 +958,8 @@ class Controller:
                         ],
                     }
                 )
-            with self.sessions() as db:
-                version = store.config_version(db)
-                if version != self.config_version:
-                    self.acd.reload(store.load_config(db))
-                    self.config_version = version
-                    self.render_prompts()
+            # the bus announces changes; this slow poll covers a missed announcement (Redis down, no bus)
+            if time.monotonic() - self.config_checked >= CONFIG_POLL_S:
+                self.reload_config()
         except Exception:
             log.exception("tick failed")
