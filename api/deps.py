@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from models import idempotency
 from models.errors import PermissionDenied, Unauthenticated
 from models.org import Role, User
 from models.scope import Scope, scope_for
@@ -85,3 +86,14 @@ def page_params(
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
+
+
+# Header of every create endpoint that may be retried (see models.idempotency)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias=idempotency.HEADER,
+        max_length=idempotency.MAX_KEY,
+        description="重试同一创建请求时返回首次结果；同一 Key 用于不同内容返回 409",
+    ),
+]

@@ -3,7 +3,7 @@
 Importing this package registers every table on `Base.metadata`.
 """
 
-from models import calls, dispatch, kb, org, qa, tickets  # noqa: F401
+from models import calls, dispatch, idempotency, kb, org, qa, tickets  # noqa: F401
 from models.db import Base
 
 __all__ = ["Base"]

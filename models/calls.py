@@ -384,17 +384,3 @@ class MissedCall(Base):
     callback_status: Mapped[str] = mapped_column(String(16), default=CallbackStatus.pending, index=True)
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     handled_at: Mapped[datetime | None] = mapped_column()
-
-
-class CallIdempotency(Base):
-    """`Idempotency-Key` of a create request: a retry with the same key returns the first result."""
-
-    __tablename__ = "calls_idempotency"
-    __table_args__ = (UniqueConstraint("user_id", "key"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    key: Mapped[str] = mapped_column(String(64))
-    kind: Mapped[str] = mapped_column(String(32))
-    object_id: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

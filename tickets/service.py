@@ -19,10 +19,10 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from models import idempotency
 from models.db import utcnow
 from models.errors import Conflict, Invalid, NotFound, PermissionDenied
 from models.org import Role, Tenant, Unit
@@ -173,7 +173,8 @@ def accept(
     actor_label: str | None = None,
     **fields: Any,
 ) -> Ticket:
-    """Accept (受理) an appeal as a ticket. With `idempotency_key`, a repeat returns the first ticket."""
+    """Accept (受理) an appeal as a ticket. With `idempotency_key` (models.idempotency), a repeat returns
+    the first ticket and the same key with another body is refused (409)."""
     now = now or utcnow()
     data: TicketIn = _validate(TicketIn, fields)  # type: ignore[assignment]
     if data.channel == Channel.phone and not data.call_id:
@@ -185,14 +186,9 @@ def accept(
     if not scope.has(Role.admin, Role.agent, Role.dispatcher, Role.workstation):
         raise PermissionDenied("只有话务员、工单员、工作站可以受理工单")
     creator_id = scope.user_id or None
-    if idempotency_key:
-        found = db.scalar(
-            select(Ticket).where(
-                Ticket.created_by_id == creator_id, Ticket.idempotency_key == idempotency_key
-            )
-        )
-        if found is not None:
-            return found
+    replay = idempotency.claim(db, scope, idempotency_key, "ticket", data.model_dump(mode="json"))
+    if replay is not None:
+        return db.get(Ticket, replay)
     tenant_id = data.tenant_id or scope.tenant_id
     if not scope.can_see_tenant(tenant_id):
         raise Invalid("受理租户不在本人数据范围内", field="tenant_id")
@@ -230,23 +226,9 @@ def accept(
         state = S.accepted
     deadlines.enter_state(ticket, state, None, now=now, cal=cal, policy=policy)
     ticket.state = str(state)
-    if idempotency_key:
-        try:
-            with db.begin_nested():  # a concurrent repeat with the same key loses here
-                db.add(ticket)
-                db.flush()
-        except IntegrityError:
-            found = db.scalar(
-                select(Ticket).where(
-                    Ticket.created_by_id == creator_id, Ticket.idempotency_key == idempotency_key
-                )
-            )
-            if found is None:
-                raise
-            return found
-    else:
-        db.add(ticket)
-        db.flush()
+    db.add(ticket)
+    db.flush()
+    idempotency.settle(db, scope, idempotency_key, ticket.id)
     _link_attachments(db, ticket, data.attachment_ids)
     _cite(db, ticket, data.article_ids, scope)
     event = _record(

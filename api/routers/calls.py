@@ -9,14 +9,15 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from api.deps import DB, Paging, require_roles
+from api.deps import DB, IdempotencyKey, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
+from models import idempotency
 from models.calls import DISPOSITION_LABELS, Disposition
 from models.errors import Conflict, Invalid, NotFound, PermissionDenied
 from models.org import Role
@@ -31,9 +32,6 @@ router = APIRouter(prefix="/api", tags=["话务"], responses=PROBLEM_RESPONSES)
 Admin = Annotated[Scope, require_roles(Role.admin)]
 Staff = Annotated[Scope, require_roles(Role.supervisor, Role.workstation, Role.qa_reviewer)]
 Viewer = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.workstation, Role.qa_reviewer)]
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", max_length=64, description="重试同一创建请求时返回首次结果")
-]
 Listener = Annotated[Scope, require_roles(Role.agent, Role.supervisor, Role.qa_reviewer)]
 
 
@@ -121,10 +119,10 @@ def list_skill_groups(db: DB, scope: Viewer, tenant_id: int | None = None) -> ob
 def create_skill_group(
     body: SkillGroupIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
 ) -> object:
-    if (done := store.remembered(db, scope, idempotency_key, "skill_group")) is not None:
+    if (done := idempotency.claim(db, scope, idempotency_key, "skill_group", body.model_dump())) is not None:
         return store.get_skill_group(db, scope, done)
     group = store.create_skill_group(db, scope, **body.model_dump())
-    store.remember(db, scope, idempotency_key, "skill_group", group.id)
+    idempotency.settle(db, scope, idempotency_key, group.id)
     _commit(db, request)
     return group
 
@@ -340,10 +338,10 @@ def list_menus(db: DB, scope: Staff, tenant_id: int | None = None) -> object:
 def create_menu(
     body: MenuIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
 ) -> object:
-    if (done := store.remembered(db, scope, idempotency_key, "ivr_menu")) is not None:
+    if (done := idempotency.claim(db, scope, idempotency_key, "ivr_menu", body.model_dump())) is not None:
         return store.get_menu(db, scope, done)
     menu = store.create_menu(db, scope, tenant_id=body.tenant_id, name=body.name, tree=body.tree)
-    store.remember(db, scope, idempotency_key, "ivr_menu", menu.id)
+    idempotency.settle(db, scope, idempotency_key, menu.id)
     _commit(db, request)
     return menu
 
@@ -443,10 +441,10 @@ def list_holidays(db: DB, scope: Staff, tenant_id: int, year: int | None = None)
 def add_holiday(
     body: HolidayIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
 ) -> object:
-    if (done := store.remembered(db, scope, idempotency_key, "holiday")) is not None:
+    if (done := idempotency.claim(db, scope, idempotency_key, "holiday", body.model_dump())) is not None:
         return store.get_holiday(db, scope, done)
     h = store.add_holiday(db, scope, **body.model_dump())
-    store.remember(db, scope, idempotency_key, "holiday", h.id)
+    idempotency.settle(db, scope, idempotency_key, h.id)
     _commit(db, request)
     return h
 
@@ -579,10 +577,10 @@ def list_blacklist_attempts(db: DB, scope: Staff, paging: Paging, entry_id: int 
 def add_blacklist(
     body: BlacklistIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
 ) -> object:
-    if (done := store.remembered(db, scope, idempotency_key, "blacklist")) is not None:
+    if (done := idempotency.claim(db, scope, idempotency_key, "blacklist", body.model_dump())) is not None:
         return store.get_blacklist_entry(db, scope, done)
     entry = store.add_blacklist(db, scope, **body.model_dump())
-    store.remember(db, scope, idempotency_key, "blacklist", entry.id)
+    idempotency.settle(db, scope, idempotency_key, entry.id)
     _commit(db, request)
     return entry
 
@@ -653,11 +651,11 @@ def list_special_seats(db: DB, scope: Staff) -> object:
 def create_special_seat(
     body: SeatIn, db: DB, request: Request, scope: Admin, idempotency_key: IdempotencyKey = None
 ) -> object:
-    if (done := store.remembered(db, scope, idempotency_key, "special_seat")) is not None:
+    if (done := idempotency.claim(db, scope, idempotency_key, "special_seat", body.model_dump())) is not None:
         return store.get_special_seat(db, scope, done)
     data = body.model_dump()
     rule = store.create_special_seat(db, scope, tenant_id=data.pop("tenant_id"), **data)
-    store.remember(db, scope, idempotency_key, "special_seat", rule.id)
+    idempotency.settle(db, scope, idempotency_key, rule.id)
     _commit(db, request)
     return rule
 

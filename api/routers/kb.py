@@ -6,31 +6,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DB, CurrentScope, Paging
+from api.deps import DB, CurrentScope, IdempotencyKey, Paging
 from api.kb_index import kb_index, refresh
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
-from kb import citations, files, idempotency, io, notices, questions, retrieval, service, yellow_pages
+from kb import citations, files, io, notices, questions, retrieval, service, yellow_pages
 from kb.enums import ArticleAction, Permission
 from kb.lifecycle import allowed_actions
 from kb.search.index import KBIndex
+from models import idempotency
 from models.errors import Invalid
 from models.kb import Category
 
 router = APIRouter(prefix="/api/kb", tags=["知识库"], responses=PROBLEM_RESPONSES)
 Index = Annotated[KBIndex, Depends(kb_index)]
 MAX_UPLOAD = 20 * 1024 * 1024
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=64,
-        description="重试同一创建请求时返回首次结果；同一 Key 用于不同内容返回 409",
-    ),
-]
 
 
 # ---------------------------------------------------------------- schemas

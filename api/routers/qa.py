@@ -5,30 +5,27 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, status
+from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
-from api.deps import DB, CurrentScope, Paging, get_settings_dep, require_roles
+from api.deps import DB, CurrentScope, IdempotencyKey, Paging, get_settings_dep, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
 from assist.asr import service as asr_service
 from assist.asr import tasks as asr_tasks
 from assist.asr.config import get_asr_settings, recording_roots
 from assist.qa import service
 from assist.qa.access import visible
+from models import idempotency
 from models.errors import Invalid
 from models.org import Role, User
 from models.qa import QaScore, Transcript, TranscriptStatus
 from models.scope import Scope
 from models.settings import Settings
-from switch.store.common import remember, remembered
 
 router = APIRouter(prefix="/api/qa", tags=["质检"], responses=PROBLEM_RESPONSES)
 
 Reviewer = require_roles(Role.qa_reviewer)
-IdempotencyKey = Annotated[
-    str | None, Header(alias="Idempotency-Key", max_length=64, description="重试同一创建请求时返回首次结果")
-]
 Watcher = require_roles(Role.qa_reviewer, Role.supervisor)
 Staff = require_roles(Role.qa_reviewer, Role.supervisor, Role.agent)
 
@@ -273,10 +270,12 @@ def create_rule(
     tenant_id: int | None = None,
     idempotency_key: IdempotencyKey = None,
 ):
-    if (done := remembered(db, scope, idempotency_key, "qa_rule")) is not None:
+    if (
+        done := idempotency.claim(db, scope, idempotency_key, "qa_rule", [tenant_id, body.model_dump()])
+    ) is not None:
         return service.get_rule(db, scope, done)
     rule = service.create_rule(db, tenant_id=_tenant(scope, tenant_id), **body.model_dump())
-    remember(db, scope, idempotency_key, "qa_rule", rule.id)
+    idempotency.settle(db, scope, idempotency_key, rule.id)
     db.commit()
     return rule
 
@@ -331,7 +330,9 @@ def submit_transcript(
     tenant_id: int | None = None,
     idempotency_key: IdempotencyKey = None,
 ):
-    if (done := remembered(db, scope, idempotency_key, "qa_transcript")) is not None:
+    if (
+        done := idempotency.claim(db, scope, idempotency_key, "qa_transcript", [tenant_id, body.model_dump()])
+    ) is not None:
         return asr_service.get_transcript(db, done, scope)
     if body.agent_id is not None and db.get(User, body.agent_id) is None:
         raise Invalid(f"坐席 {body.agent_id} 不存在", field="agent_id")
@@ -340,7 +341,7 @@ def submit_transcript(
     ):
         raise Invalid("录音文件不在允许的录音目录中", field="recording_path")
     transcript = asr_tasks.submit_recording(db, tenant_id=_tenant(scope, tenant_id), **body.model_dump())
-    remember(db, scope, idempotency_key, "qa_transcript", transcript.id)
+    idempotency.settle(db, scope, idempotency_key, transcript.id)
     db.commit()  # the task is sent after the commit
     return transcript
 
@@ -563,12 +564,14 @@ def complete_review(score_id: int, body: ReviewDone, db: DB, scope: Annotated[Sc
 def file_appeal(
     score_id: int, body: AppealIn, db: DB, scope: CurrentScope, idempotency_key: IdempotencyKey = None
 ):
-    if (done := remembered(db, scope, idempotency_key, "qa_appeal")) is not None:
+    if (
+        done := idempotency.claim(db, scope, idempotency_key, "qa_appeal", [score_id, body.model_dump()])
+    ) is not None:
         return service.get_appeal(db, scope, done)
     appeal = service.file_appeal(
         db, scope, service.get_score(db, scope, score_id), reason=body.reason, deduction_id=body.deduction_id
     )
-    remember(db, scope, idempotency_key, "qa_appeal", appeal.id)
+    idempotency.settle(db, scope, idempotency_key, appeal.id)
     db.commit()
     return appeal
 

@@ -7,13 +7,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.deps import DB, CurrentScope, Paging, require_roles
+from api.deps import DB, CurrentScope, IdempotencyKey, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page, Problem
 from kb import citations as kb_citations
 from models.db import utcnow
@@ -246,9 +246,7 @@ def create_ticket(
     body: TicketIn,
     db: DB,
     scope: CurrentScope,
-    idempotency_key: Annotated[
-        str | None, Header(max_length=128, description="幂等键：重复提交返回同一工单")
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict:
     ticket = service.accept(db, scope, idempotency_key=idempotency_key, **body.model_dump(exclude_unset=True))
     _cite(db, scope, ticket, body.article_ids)
@@ -277,7 +275,7 @@ def regional_inbound(
     body: TicketIn,
     db: DB,
     scope: Annotated[Scope, require_roles(Role.dispatcher)],
-    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict:
     fields = body.model_dump(exclude_unset=True)
     fields["channel"] = Channel.regional

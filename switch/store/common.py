@@ -1,5 +1,5 @@
-"""Shared by the store modules: the configuration version, data-scope checks, compare-and-set,
-paging and `Idempotency-Key` memory."""
+"""Shared by the store modules: the configuration version, data-scope checks, compare-and-set and
+paging."""
 
 from __future__ import annotations
 
@@ -9,10 +9,7 @@ from typing import Any
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
-from models.calls import (
-    CallIdempotency,
-    ConfigVersion,
-)
+from models.calls import ConfigVersion
 from models.db import utcnow
 from models.errors import Conflict, Invalid, NotFound
 from models.org import Tenant
@@ -57,26 +54,6 @@ def announce_config(settings: Any, version: int) -> None:
         Bus.from_settings(settings).publish(CONFIG_CHANNEL, {"type": "config_changed", "version": version})
     except Exception as exc:  # Redis unreachable or not configured: polling covers it
         log.warning("config change not announced", extra={"version": version, "error": str(exc)})
-
-
-def remembered(db: Session, scope: Scope, key: str | None, kind: str) -> int | None:
-    """The object a create with this `Idempotency-Key` made before (None: first time or no key)."""
-    if not key:
-        return None
-    row = db.scalar(
-        select(CallIdempotency).where(CallIdempotency.user_id == scope.user_id, CallIdempotency.key == key)
-    )
-    if row is None:
-        return None
-    if row.kind != kind:
-        raise Conflict("该 Idempotency-Key 已用于其他类型的请求", field="Idempotency-Key")
-    return row.object_id
-
-
-def remember(db: Session, scope: Scope, key: str | None, kind: str, object_id: int) -> None:
-    if key:
-        db.add(CallIdempotency(user_id=scope.user_id, key=key, kind=kind, object_id=object_id))
-        db.flush()
 
 
 # ====================================================================== scope helpers

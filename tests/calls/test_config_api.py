@@ -603,6 +603,7 @@ def test_idempotency_key_on_creates(client, auth, ids, unique):
     again = client.post("/api/blacklist", json=body, headers=h)
     assert first.status_code == again.status_code == 201
     assert first.json() == again.json()
+    problem(client.post("/api/blacklist", json={**body, "reason": "别的"}, headers=h), 409, "Idempotency-Key")
     # without the key a repeat is a conflict; the same key for another kind of create is refused
     problem(client.post("/api/blacklist", json=body, headers=auth("admin")), 409, "number")
     group = {"tenant_id": ids["NN"], "code": f"i-{unique}", "name": "幂等"}

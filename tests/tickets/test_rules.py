@@ -155,6 +155,11 @@ def test_idempotent_create(client, auth):
     assert a.json()["id"] == b.json()["id"] and a.json()["number"] == b.json()["number"]
     other = client.post("/api/tickets", json=body, headers=auth("agent04") | {"Idempotency-Key": "form-4711"})
     assert other.json()["id"] != a.json()["id"]
+    # the same key with another body is refused, naming the header, and creates nothing
+    changed = client.post("/api/tickets", json={**body, "content": "另一件事"}, headers=h)
+    assert changed.status_code == 409 and changed.json()["field"] == "Idempotency-Key", changed.text
+    too_long = client.post("/api/tickets", json=body, headers=auth("agent03") | {"Idempotency-Key": "k" * 65})
+    assert too_long.status_code == 422
 
 
 def test_create_validation_names_the_field(client, auth):
