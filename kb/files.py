@@ -1,6 +1,7 @@
 """Article attachments as uploaded files (附件): stored under `data_dir/kb/files/` by a random id (the
 citizen-facing name is only metadata, so no upload chooses a path), listed in `Article.attachments`
 next to link attachments, and changed through `service.update_article` so every change is a version.
+A file whose upload's transaction rolls back is deleted again.
 
 Entry of an uploaded file: {"name", "url", "file_id", "size", "content_type", "sha256"}.
 """
@@ -15,7 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from kb import service
@@ -85,6 +86,27 @@ def _path(data_dir: Path, file_id: str) -> Path:
     return Path(data_dir) / "kb" / "files" / file_id[:2] / file_id
 
 
+_PENDING = "kb.files.pending"  # Session.info key: files written in the open transaction
+
+
+def _delete_on_rollback(db: Session, path: Path) -> None:
+    """The file is written before the row that names it commits (so a committed row never lacks its
+    file); if that transaction rolls back instead, the file goes too rather than stay an orphan."""
+    db.info.setdefault(_PENDING, []).append(path)
+    if not event.contains(db, "after_rollback", _discard_pending):
+        event.listen(db, "after_commit", _keep_pending)
+        event.listen(db, "after_rollback", _discard_pending)
+
+
+def _keep_pending(db: Session) -> None:
+    db.info.pop(_PENDING, None)
+
+
+def _discard_pending(db: Session) -> None:
+    for path in db.info.pop(_PENDING, []):
+        path.unlink(missing_ok=True)
+
+
 def add_file(
     db: Session,
     scope: Scope,
@@ -105,7 +127,8 @@ def add_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".part")
     tmp.write_bytes(data)
-    os.replace(tmp, path)  # an orphan file if the transaction later fails: unreachable, never served
+    os.replace(tmp, path)
+    _delete_on_rollback(db, path)
     entry = {
         "name": name,
         "url": f"/api/kb/articles/{article.id}/files/{file_id}",

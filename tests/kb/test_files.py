@@ -112,3 +112,34 @@ def test_safe_name():
     assert files.safe_name("x/\x00evil\r\n.pdf") == "evil.pdf"
     assert files.safe_name(".hidden.txt") == "hidden.txt"
     assert len(files.safe_name("长" * 300 + ".pdf")) == 120
+
+
+def _stored(kb_app) -> set[Path]:
+    root = Path(kb_app.state.settings.data_dir) / "kb" / "files"
+    return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
+
+
+def test_failed_upload_leaves_no_file(kb_app, kb_client, kb_db, auth, scope_of, new_article):
+    aid = new_article()["id"]
+    before = _stored(kb_app)
+    # refused after the file was written (stale version): the file goes with the transaction
+    stale = _upload(kb_client, auth("editor"), aid, "过期.pdf", PDF, version="7")
+    assert stale.status_code == 409, stale.text
+    assert _stored(kb_app) == before
+
+    data_dir = Path(kb_app.state.settings.data_dir)
+    files.add_file(
+        kb_db, scope_of("editor"), aid, data_dir=data_dir, filename="回滚.pdf", content_type=None, data=PDF
+    )
+    (written,) = _stored(kb_app) - before
+    assert written.read_bytes() == PDF  # on disk while the transaction is open
+    kb_db.rollback()  # e.g. the commit failed
+    assert not written.exists() and _stored(kb_app) == before
+
+    article = files.add_file(
+        kb_db, scope_of("editor"), aid, data_dir=data_dir, filename="提交.pdf", content_type=None, data=PDF
+    )
+    kb_db.commit()
+    kb_db.rollback()  # a later rollback does not touch what the commit kept
+    (kept,) = _stored(kb_app) - before
+    assert kept.name == article.attachments[-1]["file_id"]
