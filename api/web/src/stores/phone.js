@@ -45,6 +45,8 @@ export const usePhone = defineStore('phone', {
           this.refresh() // the controller knows the group's wrap-up time
         }
         if (m.state === 'ready' || m.state === 'logged_out') this.wrapUpUntil = null
+        // put into a call without a screen pop (consulted, three-way, callback): ask which call it is
+        if (m.state === 'in_call' && (!this.call || this.call.ended_at)) this.refresh()
       })
       on('screen_pop', (m) => {
         if (!mine(m)) return
@@ -71,7 +73,11 @@ export const usePhone = defineStore('phone', {
       on('ws.open', () => this.refresh())
       this.refresh()
       on('transcript', (m) => {
-        if (this.call && m.call_uuid === this.call.call_uuid) this.transcript.push(m)
+        if (!this.call || m.call_uuid !== this.call.call_uuid) return
+        // an interim line is replaced by the next event of the same utterance
+        const i = this.transcript.findIndex((l) => l.utterance != null && l.utterance === m.utterance)
+        if (i >= 0) this.transcript.splice(i, 1, m)
+        else this.transcript.push(m)
       })
     },
     async refresh() {
@@ -125,7 +131,7 @@ export const usePhone = defineStore('phone', {
           this.since = Date.now()
         }
         if (action === 'consult') this.consult = { target: body.target }
-        if (action === 'consult/complete' || action === 'consult/cancel') this.consult = null
+        if (['consult/complete', 'consult/cancel', 'three-way'].includes(action)) this.consult = null
         if (reply?.conference && this.call) this.call = { ...this.call, conference: reply.conference }
         return reply
       } finally {
