@@ -467,7 +467,8 @@ class Controller:
                 self.enqueue(call, action)
                 return
             if isinstance(action, SelfService):
-                call.pending = list(call.session.on_self_service(None)) + call.pending  # type: ignore[union-attr]
+                answer = self.self_service(call, action)
+                call.pending = list(call.session.on_self_service(answer)) + call.pending  # type: ignore[union-attr]
                 continue
             if isinstance(action, Voicemail):
                 self.voicemail(call, action)
@@ -481,6 +482,23 @@ class Controller:
                     continue
                 self.hangup(call.uuid, action.cause)
                 return
+
+    def self_service(self, call: LiveCall, action: SelfService) -> str | None:
+        """The IVR lookup's answer as a `say:` prompt, spoken now (off the loop) as it is new text each time."""
+        if action.kind != "ticket_progress":
+            return None
+        try:
+            answer = self.read(lambda db: store.ticket_progress_prompt(db, action.digits, caller=call.caller))
+        except Exception:  # the caller hears an apology rather than silence
+            log.exception("ticket progress lookup failed", extra={"uuid": call.uuid})
+            answer = "say:暂时无法查询工单进度，请稍后再试或按0转人工服务。"
+        self.publish("self_service", call, lookup=action.kind, prompt=answer)
+        if answer.startswith("say:"):
+            try:
+                gevent.get_hub().threadpool.apply(prompts.render, (answer[4:],))
+            except Exception:  # no voice: a tone stands in (prompt_url)
+                log.warning("self-service answer not rendered", extra={"uuid": call.uuid})
+        return answer
 
     def app_done(self, call: LiveCall, h: dict[str, str]) -> None:
         if h.get("Application") == "play_and_get_digits":

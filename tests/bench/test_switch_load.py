@@ -123,9 +123,11 @@ def test_switch_load(pg_url: str, tmp_path: Path) -> None:
     runner = gevent.spawn(ctrl.run)
     peak_calls = 0
     peak_agents_busy = 0
+    peak_lanes = 0
     while sim.poll() is None:
         gevent.sleep(1)
         peak_calls = max(peak_calls, len(ctrl.calls))
+        peak_lanes = max(peak_lanes, len(ctrl.lanes))
         peak_agents_busy = max(
             peak_agents_busy,
             sum(1 for a in ctrl.acd.agents.values() if a.state.value in ("ringing", "in_call")),
@@ -134,6 +136,7 @@ def test_switch_load(pg_url: str, tmp_path: Path) -> None:
     drain_deadline = time.monotonic() + 300  # the controller works through its backlog of events
     while (ctrl.lanes or ctrl.calls) and time.monotonic() < drain_deadline:
         gevent.sleep(1)
+    assert ctrl.writer.flush(120), "the controller's DB writer drained its queue"
     wall = time.monotonic() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     events = ctrl.events_handled
@@ -176,11 +179,20 @@ def test_switch_load(pg_url: str, tmp_path: Path) -> None:
             100 * ((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)) / wall, 1
         ),
         "controller_peak_rss_mb": round(cpu1.ru_maxrss / 1024, 1),
+        "db_writes": ctrl.writer.done,
+        "db_write_transactions": ctrl.writer.transactions,
+        "db_write_failures": ctrl.writer.failed,
+        "db_writer_max_backlog": ctrl.writer.max_backlog,
+        "peak_event_lanes": peak_lanes,
     }
     print(json.dumps(figures, ensure_ascii=False, indent=2))
     Path("var/bench").mkdir(parents=True, exist_ok=True)
+    Path(f"var/bench/switch_load_scale{SCALE:g}.json").write_text(
+        json.dumps(figures, ensure_ascii=False, indent=2)
+    )
     Path("var/bench/switch_load.json").write_text(json.dumps(figures, ensure_ascii=False, indent=2))
     assert stats["calls_placed"] > 0
     assert cdrs == stats["calls_placed"], "every call placed has exactly one CDR"
     assert open_cdrs == 0, "every CDR is closed"
+    assert ctrl.writer.failed == 0, "no controller DB write failed"
     assert (stats.get("peak_inbound") or 0) >= CONCURRENT
