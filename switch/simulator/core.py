@@ -19,7 +19,15 @@ from pathlib import Path
 from switch.esl.events import Event
 from switch.simulator.audio_script import start_scripted_recording, stop_scripted_recording
 from switch.simulator.channel import CALLSTATE_NUMBERS, Q850, SIP_STATUS, Channel
+from switch.simulator.cjson import cjson
 from switch.simulator.clock import SimClock
+from switch.simulator.conference import (
+    ALONE_SOUND,
+    ENTER_SOUND,
+    EXIT_SOUND,
+    conference_headers,
+    member_fields,
+)
 from switch.simulator.wav import write_stereo_wav
 
 log = logging.getLogger("hotline.switch.simulator")
@@ -83,6 +91,9 @@ class Endpoint:
     mode: str = "answer"  # answer | busy | noanswer | reject
     ring_seconds: float = 0.5
     registered: bool = True
+    # keys the phone sends (RFC 2833) after answering: (seconds after answer, digit); a supervisor with
+    # eavesdrop_enable_dtmf switches modes with them (2 whisper, 3 barge, 0 listen, 1 caller only)
+    digits: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass
@@ -107,6 +118,10 @@ class Conference:
     uuid: str
     members: dict[str, int] = field(default_factory=dict)  # channel uuid -> member id
     next_id: int = 1
+    created: float = 0.0
+    joined: dict[str, float] = field(default_factory=dict)  # channel uuid -> when it joined
+    floor: str | None = None  # uuid of the member holding the floor
+    exit_sounds: int = 0  # exit tones still playing
 
 
 class FreeSwitch:
@@ -461,6 +476,20 @@ class FreeSwitch:
         self.fire("CHANNEL_ANSWER", ch)
         self.set_callstate(ch, "ACTIVE")
 
+    def _read_codec(self, ch: Channel, codec: str) -> None:
+        """The leg's read codec changes: L16 while in a conference or eavesdropping, PCMU again after."""
+        self.fire(
+            "CODEC",
+            ch,
+            variables=False,
+            calling=("switch_core_codec.c", "switch_core_session_set_read_codec", "279"),
+            post=[
+                ("channel-read-codec-name", codec),
+                ("channel-read-codec-rate", "8000"),
+                ("channel-read-codec-bit-rate", "128000" if codec == "L16" else "64000"),
+            ],
+        )
+
     def _private_command(self, ch: Channel, msg: list[tuple[str, str]], *, broadcast: bool = False) -> None:
         if broadcast:
             lead = self.common("COMMAND", CALLING["COMMAND"]) + msg
@@ -582,7 +611,7 @@ class FreeSwitch:
             self._record_start(ch, arg.split()[0])
         elif app == "conference":
             ch.current = None  # type: ignore[attr-defined]
-            self._conference_join(ch, arg, app_uuid)
+            self._conference_join(ch, arg, app_uuid, announce=False)
             return
         elif app == "bridge":
             ch.current = None  # type: ignore[attr-defined]
@@ -794,7 +823,6 @@ class FreeSwitch:
 
     async def _do_uuid_bridge(self, a: Channel, b: Channel) -> None:
         await asyncio.sleep(0)
-        had_media = getattr(a, "current", None) is not None
         self._link(a, b)  # other-leg data is attached before the legs leave park
         for leg in (b, a):
             await self._interrupt(leg)
@@ -808,9 +836,7 @@ class FreeSwitch:
         self._exec_event(a, "uuid_bridge", b.uuid, with_uuid=False)
         self._exec_event(b, "uuid_bridge", a.uuid, with_uuid=False)
         self.fire("CHANNEL_BRIDGE", a, pre=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)])
-        if not had_media:
-            # (recorded: the B leg passes CS_CONSUME_MEDIA when A had no playback running)
-            self.set_state(b, "CS_CONSUME_MEDIA")
+        # (04 plain once shows B passing CS_CONSUME_MEDIA here; 03, 04 json and 05 do not: a race, left out)
         self.set_state(b, "CS_EXCHANGE_MEDIA")
         a.state = "CS_EXCHANGE_MEDIA"
         self._call_update(a, b)
@@ -997,7 +1023,25 @@ class FreeSwitch:
         self.set_state(ch, "CS_EXECUTE")
         ch.runner = self.spawn(self._run_apps(ch))
         self._start_originate_app(ch, app)
+        if ep.digits:
+            self.spawn(self._phone_keys(ch, ep.digits))
         return result
+
+    async def _phone_keys(self, ch: Channel, digits: tuple[tuple[float, str], ...]) -> None:
+        """A phone keys digits during the call (200 ms RFC 2833 events, as the supervisor did in trace 05)."""
+        started = self.clock.now()
+        for at, digit in digits:
+            await self.clock.sleep(max(0.0, at - (self.clock.now() - started)))
+            if ch.gone:
+                return
+            self.fire(
+                "DTMF",
+                ch,
+                variables=False,
+                post=[("DTMF-Digit", digit), ("DTMF-Duration", "1600"), ("DTMF-Source", "RTP")],
+            )
+            if ch.eavesdrop_target and ch.variables.get("eavesdrop_enable_dtmf") == "true":
+                self.eavesdrop_command(ch.uuid, digit)
 
     def _start_originate_app(self, ch: Channel, app: str) -> None:
         m = re.match(r"^&(\w+)\((.*)\)$", app)
@@ -1094,8 +1138,9 @@ class FreeSwitch:
                 self._exec_complete(partner, current[0], current[1], current[2], response="FILE PLAYED")
                 self._private_command(partner, current[3], broadcast=True)
                 self._restart_runner(partner)
-            self.fire("CHANNEL_UNHOLD", ch)
+            # UNHELD->ACTIVE before CHANNEL_UNHOLD as in 04 json (plain raced the other way round)
             self.set_callstate(ch, "ACTIVE")
+            self.fire("CHANNEL_UNHOLD", ch)
         return "+OK Success\n"
 
     def _record_start(self, ch: Channel, path: str) -> None:
@@ -1156,14 +1201,7 @@ class FreeSwitch:
             else entry
         )
         if dest.startswith("conference:"):
-            conf = dest.split(":", 1)[1]
-            legs = [ch] + ([partner] if both and partner is not None and not partner.gone else [])
-            for leg in legs:
-                leg.bridged = False  # type: ignore[attr-defined]
-                await self._interrupt(leg)
-                self._unpark(leg)
-            for leg in reversed(legs):
-                self._exec_and_join(leg, conf)
+            await self._transfer_to_conference(ch, partner if both else None, dest.split(":", 1)[1])
             return
         if partner is not None and not partner.gone and getattr(partner, "bridged", False):
             ch.bridged = False  # type: ignore[attr-defined]
@@ -1192,45 +1230,108 @@ class FreeSwitch:
             ch.profile["Destination-Number"] = dest
             self._park(ch)
 
-    def _exec_and_join(self, ch: Channel, conf: str) -> None:
-        app_uuid = self._exec_event(ch, "conference", conf)
-        self._conference_join(ch, conf, app_uuid, announce=False)
+    async def _transfer_to_conference(self, ch: Channel, partner: Channel | None, conf: str) -> None:
+        """`uuid_transfer <a> [-both] conference:<room>@default inline`, in the order trace 05 shows: the
+        partner re-routes first (CALL_UPDATE from flip_cid), then A unbridges and re-routes; both join."""
+        other = ch.partner and self.channels.get(ch.partner)
+        was_bridged = bool(other) and getattr(ch, "bridged", False) and not other.gone  # type: ignore[union-attr]
+        legs = [ch] + ([partner] if partner is not None and not partner.gone else [])
+        for leg in [ch] + ([other] if other else []):
+            leg.other_type = None  # type: ignore[union-attr]  # no other-leg block once unbridged
+        for leg in legs:
+            leg.bridged = False  # type: ignore[attr-defined]
+            await self._interrupt(leg)
+            self._unpark(leg)
+        joins: list[tuple[Channel, str]] = []
+        if len(legs) == 2:
+            self.set_state(partner, "CS_ROUTING")  # type: ignore[arg-type]
+            self.fire(
+                "CALL_UPDATE",
+                partner,
+                pre=[("Direction", "RECV")],
+                calling=("switch_channel.c", "switch_channel_flip_cid", "3277"),
+            )
+            self.set_state(partner, "CS_EXECUTE")  # type: ignore[arg-type]
+            joins.append((partner, self._exec_event(partner, "conference", conf)))  # type: ignore[arg-type]
+        if was_bridged:
+            a, b = (ch, other) if getattr(ch, "bridge_a", False) else (other, ch)
+            self.fire(
+                "CHANNEL_UNBRIDGE",
+                a,
+                pre=[("Bridge-A-Unique-ID", a.uuid), ("Bridge-B-Unique-ID", b.uuid)],  # type: ignore[union-attr]
+            )
+        self.set_callstate(ch, "RINGING")
+        self.set_state(ch, "CS_ROUTING")
+        self.set_callstate(ch, "ACTIVE")
+        self.set_state(ch, "CS_EXECUTE")
+        joins.append((ch, self._exec_event(ch, "conference", conf)))
+        for leg, app_uuid in joins:
+            self._conference_join(leg, conf, app_uuid, announce=False)
+        room = self.conferences.get(conf.split("@", 1)[0])
+        if room is not None and room.floor is None and ch.uuid in room.members:
+            self._set_floor(room, ch)  # the transferred leg (the citizen) took the floor in the recording
 
     # ------------------------------------------------------------------ conference and eavesdrop
     def _conference_event(
-        self, conf: Conference, action: str, ch: Channel | None = None, member: int | None = None
+        self,
+        conf: Conference,
+        action: str,
+        ch: Channel | None = None,
+        member: int | None = None,
+        *,
+        before: list[tuple[str, str]] | None = None,
+        after: list[tuple[str, str]] | None = None,
+        calling: tuple[str, str, str] | None = None,
     ) -> None:
-        pre = [
-            ("Conference-Name", conf.name),
-            ("Conference-Domain", "default"),
-            ("Conference-Size", str(len(conf.members))),
-            ("Conference-Ghosts", "0"),
-            ("Conference-Profile-Name", "default"),
-            ("Conference-Unique-ID", conf.uuid),
-        ]
-        post: list[tuple[str, str]] = []
-        if ch is not None:
-            post = [
-                ("Floor", "false"),
-                ("Video", "false"),
-                ("Hear", "true"),
-                ("See", "true"),
-                ("Speak", "true"),
-                ("Talking", "false"),
-                ("Mute-Detect", "false"),
-                ("Hold", "false"),
-                ("Member-ID", str(member)),
-                ("Member-Type", "member"),
-                ("Member-Ghost", "false"),
-                ("Energy-Level", "100"),
-                ("Current-Energy", "0"),
-            ]
-        post.append(("Action", action))
+        """conference::maintenance with the header layout of trace 05: conference headers, then (for a
+        member) Floor, the channel, the member flags; `before`/`after` go around `Action`."""
+        room = conference_headers(conf.name, conf.uuid, len(conf.members))
         lead = [("Event-Subclass", "conference::maintenance")]
         if ch is None:
-            self.fire("CUSTOM", None, lead=lead, pre=pre + post)
-        else:
-            self.fire("CUSTOM", ch, lead=lead, pre=pre, post=post, variables=False)
+            pre = room + list(before or []) + [("Action", action)] + list(after or [])
+            self.fire("CUSTOM", None, lead=lead, pre=pre, calling=calling)
+            return
+        pre = list(before or []) + room + [("Floor", "true" if conf.floor == ch.uuid else "false")]
+        post = member_fields(member or 0) + ([("Action", action)] if before is None else []) + list(after or [])
+        self.fire("CUSTOM", ch, lead=lead, pre=pre, post=post, variables=False, calling=calling)
+
+    def _conference_sound(self, conf: Conference, path: str, ms: int) -> None:
+        """A conference sound finished (enter / exit tones)."""
+        self._conference_event(
+            conf,
+            "play-file-done",
+            before=[("seconds", str(ms // 1000)), ("milliseconds", str(ms)), ("samples", str(ms * 8))],
+            after=[("File", path)],
+            calling=("conference_file.c", "conference_file_close", "52"),
+        )
+
+    async def _enter_sound(self, conf: Conference) -> None:
+        await self.clock.sleep(0.4)
+        if self.conferences.get(conf.name) is conf:
+            self._conference_sound(conf, ENTER_SOUND, 400)
+
+    def _alone(self, conf: Conference) -> None:
+        """The only member hears conf-alone (not installed on the recording host: the event says so)."""
+        self._conference_event(
+            conf,
+            "play-file",
+            after=[("File", ALONE_SOUND), ("Async", "false"), ("Error", "File could not be played")],
+            calling=("conference_file.c", "conference_file_play", "268"),
+        )
+
+    def _set_floor(self, conf: Conference, ch: Channel) -> None:
+        old = conf.members.get(conf.floor or "", None)
+        conf.floor = ch.uuid
+        room = conference_headers(conf.name, conf.uuid, len(conf.members))
+        self._conference_event(
+            conf,
+            "floor-change",
+            ch,
+            conf.members[ch.uuid],
+            before=room + [("Action", "floor-change"), ("Old-ID", str(old) if old else "none")],
+            after=[("New-ID", str(conf.members[ch.uuid]))],
+            calling=("conference_member.c", "conference_member_set_floor_holder", "1158"),
+        )
 
     def _conference_join(self, ch: Channel, arg: str, app_uuid: str, *, announce: bool = True) -> None:
         if announce:
@@ -1238,15 +1339,21 @@ class FreeSwitch:
         name = arg.split("@", 1)[0]
         conf = self.conferences.get(name)
         if conf is None:
-            conf = Conference(name=name, uuid=str(uuidlib.uuid4()))
+            conf = Conference(name=name, uuid=str(uuidlib.uuid4()), created=self.clock.now())
             self.conferences[name] = conf
             self._conference_event(conf, "conference-create")
         member = conf.next_id
         conf.next_id += 1
         conf.members[ch.uuid] = member
+        conf.joined[ch.uuid] = self.clock.now()
         ch.conference = name
         ch.conference_app = (arg, app_uuid)  # type: ignore[attr-defined]
+        if len(conf.members) == 1:
+            self._alone(conf)
+        self._read_codec(ch, "L16")
         self._conference_event(conf, "add-member", ch, member)
+        if len(conf.members) > 1:
+            self.spawn(self._enter_sound(conf))
 
     def _conference_leave(self, ch: Channel, *, kicked: bool = False) -> None:
         if not ch.conference:
@@ -1255,13 +1362,97 @@ class FreeSwitch:
         ch.conference = None
         if conf is None or ch.uuid not in conf.members:
             return
+        if conf.floor == ch.uuid:
+            conf.floor = None
+            self._conference_event(
+                conf,
+                "floor-change",
+                before=[],
+                after=[("Old-ID", "none"), ("New-ID", "none")],
+                calling=("conference_member.c", "conference_member_set_floor_holder", "1158"),
+            )
         member = conf.members.pop(ch.uuid)
         self._conference_event(conf, "del-member", ch, member)
+        self._read_codec(ch, "PCMU")
         arg, app_uuid = getattr(ch, "conference_app", ("", None))
         self._exec_complete(ch, "conference", arg, app_uuid)
-        if not conf.members:
-            self._conference_event(conf, "conference-destroy")
-            self.conferences.pop(conf.name, None)
+        if conf.members:
+            conf.exit_sounds += 1  # the others hear the exit tone; it completes with the conference
+            if len(conf.members) == 1:
+                self._alone(conf)
+            return
+        for _ in range(conf.exit_sounds):
+            self._conference_sound(conf, EXIT_SOUND, 0)
+        self._conference_event(conf, "conference-destroy")
+        self.conferences.pop(conf.name, None)
+
+    async def _kicked(self, uuid: str) -> None:
+        """A kicked member leaves (del-member, the conference app completes), then its dialplan is over."""
+        await asyncio.sleep(0)
+        ch = self.channels.get(uuid)
+        if ch is None or ch.gone:
+            return
+        self._conference_leave(ch, kicked=True)
+        await self.hangup(uuid, "NORMAL_CLEARING", "send_bye")
+
+    def _conference_json(self, conf: Conference) -> dict:
+        now = self.clock.now()
+        flags = ("locked", "destruct", "wait_mod", "audio_always", "running", "answered", "enforce_min")
+        more = ("bridge_to", "dynamic", "exit_sound", "enter_sound", "recording", "video_bridge")
+        members = []
+        for uuid, member in reversed(conf.members.items()):
+            ch = self.channels.get(uuid)
+            if ch is None:
+                continue
+            members.append(
+                {
+                    "type": "caller",
+                    "id": member,
+                    "flags": {
+                        "can_hear": True,
+                        "can_see": True,
+                        "can_speak": True,
+                        "hold": False,
+                        "mute_detect": False,
+                        "talking": False,
+                        "has_video": False,
+                        "video_bridge": False,
+                        "has_floor": conf.floor == uuid,
+                        "is_moderator": False,
+                        "end_conference": False,
+                        "mandatory_member_end_conference": False,
+                        "pass_digits": False,
+                    },
+                    "uuid": uuid,
+                    "caller_id_name": ch.profile.get("Caller-ID-Name", ""),
+                    "caller_id_number": ch.caller_number,
+                    "join_time": int(now - conf.joined.get(uuid, now)),
+                    "last_talking": 0,
+                    "energy": 100,
+                    "volume_in": 0,
+                    "volume_out": 0,
+                    "output-volume": 0,
+                    "input-volume": 0,
+                }
+            )
+        return {
+            "conference_name": conf.name,
+            "member_count": len(members),
+            "ghost_count": 0,
+            "rate": 8000,
+            "run_time": int(now - conf.created),
+            "conference_uuid": conf.uuid,
+            "canvas_count": 0,
+            "max_bw_in": 0,
+            "force_bw_in": 0,
+            "video_floor_packets": 0,
+            **{f: f in ("running", "answered", "enforce_min") for f in flags},
+            **{f: f in ("dynamic", "exit_sound", "enter_sound") for f in more},
+            "video_floor_only": False,
+            "video_rfc4579": False,
+            "variables": {},
+            "members": members,
+        }
 
     async def conference_api(self, rest: str) -> str:
         parts = rest.split()
@@ -1271,20 +1462,18 @@ class FreeSwitch:
         if conf is None:
             return f"-ERR Conference {parts[0]} not found\n"
         cmd = parts[1]
-        if cmd == "list":
+        if cmd == "list":  # newest member first, as FreeSWITCH lists them
             lines = []
-            for uuid, member in conf.members.items():
+            for uuid, member in reversed(conf.members.items()):
                 ch = self.channels.get(uuid)
                 if ch is not None:
+                    flags = "hear|speak|floor" if conf.floor == uuid else "hear|speak"
                     lines.append(
-                        f"{member};{ch.name};{uuid};{ch.profile.get('Caller-ID-Name', '')};{ch.caller_number};hear|speak;0;0;100;0"
+                        f"{member};{ch.name};{uuid};{ch.profile.get('Caller-ID-Name', '')};{ch.caller_number};{flags};0;0;100"
                     )
             return "\n".join(lines) + "\n"
         if cmd == "json_list":
-            members = [{"id": m, "uuid": u} for u, m in conf.members.items()]
-            return json.dumps(
-                [{"conference_name": conf.name, "member_count": len(members), "members": members}]
-            )
+            return cjson([self._conference_json(conf)])
         if cmd == "kick" and len(parts) > 2:
             targets = (
                 list(conf.members.items())[::-1]
@@ -1298,7 +1487,7 @@ class FreeSwitch:
                     self._conference_event(conf, "kick-member", ch, member)
                     out.append(f"+OK kicked {member}\n")
             for uuid, _ in targets:
-                self.spawn(self.hangup(uuid, "NORMAL_CLEARING", "send_bye"))
+                self.spawn(self._kicked(uuid))
             return "".join(out)
         return "-ERR unknown conference command\n"
 
@@ -1313,10 +1502,23 @@ class FreeSwitch:
         ch.eavesdrop_mode = (
             "whisper-aleg" if ch.variables.get("eavesdrop_whisper_aleg") == "true" else "listen"
         )  # type: ignore[attr-defined]
+        self._read_codec(ch, "L16")
         self.fire(
             "MEDIA_BUG_START",
             target,
             pre=[("Media-Bug-Function", "eavesdrop"), ("Media-Bug-Target", target_uuid)],
+        )
+        # the supervisor's phone is told who is on the line: the eavesdropped leg's partner (the citizen)
+        heard = self.channels.get(target.partner) if target.partner else None
+        heard = heard if heard is not None else target
+        self.fire(
+            "CALL_UPDATE",
+            ch,
+            pre=[
+                ("Direction", "SEND"),
+                ("Sent-Callee-ID-Name", heard.profile.get("Caller-ID-Name", "")),
+                ("Sent-Callee-ID-Number", heard.caller_number),
+            ],
         )
 
     def _eavesdrop_end_for(self, ch: Channel) -> None:
@@ -1330,6 +1532,7 @@ class FreeSwitch:
                     target,
                     pre=[("Media-Bug-Function", "eavesdrop"), ("Media-Bug-Target", target.uuid)],
                 )
+            self._read_codec(ch, "PCMU")
             self._exec_complete(
                 ch, "eavesdrop", target.uuid if target else "", getattr(ch, "eavesdrop_app", None)
             )

@@ -14,6 +14,7 @@ from switch.esl.events import Event, event_frame
 from switch.esl.frames import Frame, api_response, command_reply
 from switch.simulator.channel import PROFILE_ORDER, Channel
 from switch.simulator.core import VERSION, FreeSwitch, NoSuchChannel
+from switch.simulator.modules import unload_headers
 
 log = logging.getLogger("hotline.switch.simulator")
 
@@ -337,6 +338,9 @@ class Connection:
             self.fs._background_job(job, arg, body, command=cmd)
         if line.split()[:2] == ["fsctl", "shutdown"] and self.fs.shutdown_hook is not None:
             self.fs.fire("SHUTDOWN", post=[("Event-Info", "System Shutting Down")])
+            calling = ("switch_loadable_module.c", "switch_loadable_module_unprocess", "1240")
+            for headers in unload_headers():  # modules unload until mod_event_socket closes the sockets
+                self.fs.fire("MODULE_UNLOAD", post=headers, calling=calling)
             await self.fs.shutdown_hook()
 
     async def _sendmsg(self, rest: str, frame: Frame) -> None:

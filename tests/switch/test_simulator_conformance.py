@@ -62,20 +62,20 @@ def assert_conforms(sim: list[Event], trace_name: str) -> None:
         if a in trace_name and (TRACES / trace_name.replace(a, b)).exists():
             variants.append(trace_name.replace(a, b))
     got_legs = per_leg(sim)
+    recorded = {variant: per_leg(trace_events(variant)) for variant in variants}
     diffs = []
-    for variant in variants:
-        want_legs = per_leg(trace_events(variant))
-        if got_legs == want_legs:
-            break
-        for leg in sorted(set(got_legs) | set(want_legs)):
-            got = [" ".join(k) for k in got_legs.get(leg, [])]
-            want = [" ".join(k) for k in want_legs.get(leg, [])]
-            if got != want:
+    # each leg as in one of the recordings (the races differ per leg: 04 plain has an extra CS_CONSUME_MEDIA
+    # on the agent leg, 04 json a CHANNEL_UNHOLD before UNHELD->ACTIVE)
+    for leg in sorted(set(got_legs) | {leg for legs in recorded.values() for leg in legs}):
+        got = [" ".join(k) for k in got_legs.get(leg, [])]
+        wants = {v: [" ".join(k) for k in legs.get(leg, [])] for v, legs in recorded.items()}
+        if got not in wants.values():
+            for variant, want in wants.items():
                 diffs.append(
                     f"{variant} {leg}:\n"
                     + "\n".join(difflib.unified_diff(want, got, "trace", "simulator", lineterm=""))
                 )
-    else:
+    if diffs:
         raise AssertionError("\n".join(diffs))
     expected = [e for v in variants for e in trace_events(v)]
     shapes = {structure(e) for e in expected}
@@ -450,5 +450,6 @@ def test_shutdown_notifies_every_client() -> None:
 
     idle_frames, boss_events, notice = asyncio.run(main())
     assert idle_frames == recorded
-    assert boss_events == ["API", "BACKGROUND_JOB", "SHUTDOWN"]  # module unload events are not simulated
+    assert boss_events[:3] == ["API", "BACKGROUND_JOB", "SHUTDOWN"]
+    assert set(boss_events[3:]) == {"MODULE_UNLOAD"}  # checked against trace 08 in test_trace_shutdown.py
     assert notice == recorded[-1]
