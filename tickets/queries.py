@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.db import utcnow
 from models.org import Tenant
@@ -73,15 +73,18 @@ def _inbox(scope: Scope, inbox: Inbox, now: datetime) -> list[ColumnElement[bool
     return [Ticket.due_at < now]
 
 
-def search_clause(db: Session, q: str) -> ColumnElement[bool]:
+def search_clause(db: Session, q: str, t: Any = Ticket) -> ColumnElement[bool]:
+    """`t`: the Ticket entity or an alias of it (a subquery of tickets)."""
     q = q.strip()
-    exact = [Ticket.number == q, Ticket.citizen_phone == q, Ticket.external_id == q]
-    terms = [t for t in search.query_terms(q) if len(t) > 1 or t.isascii()]
+    exact = [t.number == q, t.citizen_phone == q, t.external_id == q]
+    terms = [w for w in search.query_terms(q) if len(w) > 1 or w.isascii()]
     if db.get_bind().dialect.name == "postgresql" and terms:
-        tsquery = func.to_tsquery("simple", " & ".join(terms))
-        return or_(Ticket.search_vector.op("@@")(tsquery), *exact)
+        # plainto: every lexeme required, never a phrase (<->), which the position-less vectors can't match
+        # (the parser splits a term like "1e5ab" in two)
+        tsquery = func.plainto_tsquery("simple", " ".join(terms))
+        return or_(t.search_vector.op("@@")(tsquery), *exact)
     like = f"%{q}%"
-    return or_(Ticket.title.like(like), Ticket.content.like(like), Ticket.address.like(like), *exact)
+    return or_(t.title.like(like), t.content.like(like), t.address.like(like), *exact)
 
 
 def _sees_everything(db: Session, scope: Scope) -> bool:
@@ -92,7 +95,9 @@ def _sees_everything(db: Session, scope: Scope) -> bool:
     return tenant is not None and tenant.parent_id is None
 
 
-def where(db: Session, scope: Scope, f: Filters, now: datetime) -> list[ColumnElement[bool]]:
+def where(
+    db: Session, scope: Scope, f: Filters, now: datetime, *, search: bool = True
+) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [] if _sees_everything(db, scope) else [access.visible(scope, db)]
     if f.inbox:
         conds += _inbox(scope, f.inbox, now)
@@ -111,7 +116,7 @@ def where(db: Session, scope: Scope, f: Filters, now: datetime) -> list[ColumnEl
         conds.append(Ticket.created_at < f.created_to)
     if f.warning is not None:
         conds.append(warning_clause(f.warning, now))
-    if f.q:
+    if f.q and search:
         conds.append(search_clause(db, f.q))
     return conds
 
@@ -128,11 +133,11 @@ def warning_clause(colour: WarningColour, now: datetime) -> ColumnElement[bool]:
     )
 
 
-def _order(f: Filters) -> list[Any]:
-    """Newest first; the overdue inbox most overdue first."""
+def _order(f: Filters, t: Any = Ticket) -> list[Any]:
+    """Newest first; the overdue inbox most overdue first (`id` last: a total order)."""
     if f.inbox == Inbox.overdue:
-        return [Ticket.due_at.asc(), Ticket.id.asc()]
-    return [Ticket.created_at.desc(), Ticket.id.desc()]
+        return [t.due_at.asc(), t.id.asc()]
+    return [t.created_at.desc(), t.id.desc()]
 
 
 def select_tickets(db: Session, scope: Scope, f: Filters, now: datetime | None = None) -> Select[Any]:
@@ -145,7 +150,9 @@ def list_tickets(
 ) -> tuple[list[Ticket], int]:
     now = now or utcnow()
     conds = where(db, scope, f, now)
-    rows = list(db.scalars(select(Ticket).where(*conds).order_by(*_order(f)).offset(offset).limit(limit)))
+    rows = _page_from_recent(db, scope, f, now, offset, limit) if f.q else None
+    if rows is None:
+        rows = list(db.scalars(select(Ticket).where(*conds).order_by(*_order(f)).offset(offset).limit(limit)))
     counted = select(Ticket.id).where(*conds)
     if f.q:  # a broad search matches 100,000s of rows: count up to the cap
         counted = counted.limit(SEARCH_COUNT_CAP)
@@ -154,6 +161,28 @@ def list_tickets(
 
 
 SEARCH_COUNT_CAP = 10000
+SEARCH_WINDOW = 5000  # the newest listed tickets a search tries before the full index search
+
+
+def _page_from_recent(
+    db: Session, scope: Scope, f: Filters, now: datetime, offset: int, limit: int
+) -> list[Ticket] | None:
+    """A search page taken from the newest SEARCH_WINDOW tickets of the list (the same filters without
+    the search), tested in list order and only until the page is full.
+
+    A broad search (tens of thousands of hits) through the GIN index fetches and sorts every hit to
+    show twenty; walking the list newest first finds them within a few hundred rows. A full page is the
+    exact answer, since every ticket outside the window comes after all inside it in the list order;
+    otherwise (rare terms, deep pages) None, and the index search answers.
+    """
+    if offset + limit > SEARCH_WINDOW // 10:
+        return None
+    window = select(Ticket).where(*where(db, scope, f, now, search=False)).order_by(*_order(f))
+    recent = aliased(Ticket, window.limit(SEARCH_WINDOW).subquery("recent"))
+    page = select(recent).where(search_clause(db, f.q, recent)).order_by(*_order(f, recent))
+    rows = list(db.scalars(page.offset(offset).limit(limit)))
+    return rows if len(rows) == limit else None
+
 
 PREFILL_FIELDS = ("citizen_name", "citizen_phone", "address", "district", "category", "appeal_type")
 

@@ -144,3 +144,43 @@ def test_kpis_from_the_timeline(db, client, auth):
         headers=auth("admin"),
     )
     assert bad.status_code == 422 and bad.json()["field"] == "start"
+
+
+def test_search_page_from_the_newest_tickets_equals_the_index_search(db):
+    """A broad search is answered from the newest tickets when that gives a full page: the same rows, in
+    the same order, as the search over every match; rare terms and short last pages use the index."""
+    from tickets import queries
+
+    agent = scope_for(db, db.scalar(select(User).where(User.username == "agent01")))
+    dispatcher = scope_for(db, db.scalar(select(User).where(User.username == "dispatcher")))
+    broad, rare = f"1e5{uuid.uuid4().hex[:6]}", uuid.uuid4().hex[:8]  # "1e5…": split by the PG parser
+    now = datetime.now(UTC)
+    for i in range(30):
+        at = now - timedelta(hours=i // 2 * 7)  # pairs created at the same moment: the id decides
+        district = "江南区" if i % 3 == 0 else "青秀区"
+        service.accept(db, agent, now=at, **ticket_body(content=f"路灯不亮 {broad}", district=district))
+    for i in range(3):
+        service.accept(db, agent, now=now - timedelta(days=300 + i), **ticket_body(content=f"古树 {rare}"))
+    db.commit()
+
+    def index_search(f, offset, limit):
+        stmt = queries.select_tickets(db, dispatcher, f, now).offset(offset).limit(limit)
+        return [t.id for t in db.scalars(stmt)]
+
+    for f in (queries.Filters(q=broad), queries.Filters(q=broad, district="青秀区")):
+        for offset in (0, 10):
+            expected = index_search(f, offset, 10)
+            assert len(expected) == 10
+            page = queries._page_from_recent(db, dispatcher, f, now, offset, 10)
+            assert page is not None and [t.id for t in page] == expected
+            rows, total = queries.list_tickets(db, dispatcher, f, offset=offset, limit=10, now=now)
+            assert [t.id for t in rows] == expected and total == len(index_search(f, 0, 100))
+    # a last page that is not full, and a rare term: from the index search
+    f = queries.Filters(q=broad)
+    assert queries._page_from_recent(db, dispatcher, f, now, 25, 10) is None
+    rows, _ = queries.list_tickets(db, dispatcher, f, offset=25, limit=10, now=now)
+    assert [t.id for t in rows] == index_search(f, 25, 10) and len(rows) == 5
+    f = queries.Filters(q=rare)
+    assert queries._page_from_recent(db, dispatcher, f, now, 0, 20) is None
+    rows, total = queries.list_tickets(db, dispatcher, f, offset=0, limit=20, now=now)
+    assert len(rows) == total == 3
