@@ -24,6 +24,7 @@ export const usePhone = defineStore('phone', {
     unread: 0,
     transcript: [],
     listening: false,
+    changes: 0, // counts state changes from events and commands, so a slower /me reply cannot undo them
   }),
   getters: {
     inCall: (s) => ['in_call', 'ringing'].includes(s.state) || !!s.call?.connected_at,
@@ -35,6 +36,7 @@ export const usePhone = defineStore('phone', {
       const mine = (m) => String(m.agent_number || '') === String(useAuth().me?.agent_number || '')
       on('agent_state', (m) => {
         if (!mine(m)) return
+        this.changes += 1
         this.state = m.state
         this.reason = m.reason
         this.since = ms(m.at) || Date.now()
@@ -83,11 +85,13 @@ export const usePhone = defineStore('phone', {
     async refresh() {
       const me = useAuth().me
       if (!me?.agent_number) return
+      const seen = this.changes
       const s = await api.get('/api/softphone/me', null, { silent: true }).catch(() => null)
+      if (seen !== this.changes) return // an event or a command's reply came in meanwhile: it is newer
       if (s) return this.restore(s)
       // no controller answering: the state as last stored is better than nothing
       const a = await api.get(`/api/agents/${me.id}`, null, { silent: true }).catch(() => null)
-      if (!a) return
+      if (!a || seen !== this.changes) return
       this.state = a.state
       this.reason = a.reason
       this.since = ms(a.since)
@@ -124,6 +128,7 @@ export const usePhone = defineStore('phone', {
       this.busy = true
       try {
         const reply = await command(action, body)
+        this.changes += 1
         // the controller's reply already tells the new state; the WebSocket event confirms it
         if (reply?.state && reply.state !== this.state) {
           this.state = reply.state
