@@ -126,6 +126,10 @@ def run(
     if mode not in ("inbound", "outbound"):
         raise typer.BadParameter("只能是 inbound 或 outbound", param_hint="--mode")
     configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
+    lock_state: dict = {}
+    lock = _leader_lock(
+        settings, lock_state
+    )  # hot standby: wait here while another controller drives this switch
     ctrl = _controller(settings)
     for item in filter(None, login.split(",")):
         agent_number, _, extension = item.partition(":")
@@ -141,7 +145,46 @@ def run(
         outbound.start()
         typer.echo(f"等待 FreeSWITCH 的 outbound socket 连接：{settings.outbound_host}:{outbound.port}")
     typer.echo(f"话务控制器连接 FreeSWITCH {settings.esl_host}:{settings.esl_port}")
-    ctrl.run()
+    lock_state["ctrl"] = ctrl
+    try:
+        if not lock_state.get("lost"):
+            ctrl.run()
+    finally:
+        if lock is not None and not lock_state.get("lost"):
+            lock.release()
+    if lock_state.get("lost"):
+        typer.echo("失去主控制器锁，退出（由备用控制器接管）", err=True)
+        raise typer.Exit(1)
+
+
+def _leader_lock(settings, state: dict):
+    """The Redis leader lock of this FreeSWITCH node, once held and kept renewed from then on (None without
+    Redis: no standby possible). Losing it sets `state["lost"]` and stops `state["ctrl"]`."""
+    if not settings.redis_url:
+        return None
+    from models.bus import Bus
+    from switch.leader import LeaderLock, lock_key
+
+    bus = Bus.from_settings(settings)
+    key = lock_key(bus.namespace, settings.esl_host, settings.esl_port)
+    lock = LeaderLock(bus.redis, key, ttl_s=settings.leader_lock_ttl_s)
+    waited: list[bool] = []
+
+    def standby(holder: str | None) -> None:
+        waited.append(True)
+        typer.echo(f"备用控制器：{holder or '另一控制器'} 正在控制该 FreeSWITCH，等待接管", err=True)
+
+    lock.wait(on_standby=standby)
+    if waited:
+        typer.echo("主控制器锁已释放，本控制器接管", err=True)
+
+    def lost() -> None:
+        state["lost"] = True
+        if state.get("ctrl") is not None:
+            state["ctrl"].running = False
+
+    lock.keep(lost)
+    return lock
 
 
 @app.command()
