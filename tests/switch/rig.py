@@ -166,3 +166,4 @@ class Rig:
         self.ctrl.running = False
         self.runner.kill()
         self.sim.stop()
+        self.sessions.kw["bind"].dispose()  # many rigs in one session would exhaust PostgreSQL's connections
