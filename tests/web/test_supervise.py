@@ -84,3 +84,6 @@ def test_supervisor_listens_whispers_and_barges(login, base_url, switchboard):
     # the agent's leg is gone, and with it the supervisor's eavesdrop leg
     assert wait_sim(switchboard, lambda fs: not legs_to("8100")(fs) or None, "supervisor leg hung up")
     softphone(base_url, "agent04", "logout")
+    boss.goto("/wallboard")
+    expect(boss.locator("[data-test=wall-sl-general]")).to_have_text(re.compile(r"^\d+%$"), timeout=20_000)
+    shot(boss, "wallboard-service-level")
