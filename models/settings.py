@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     live_asr_max_streams: int = 4  # calls transcribed at once; more are skipped (and counted)
     live_asr_workers: int = 1  # threads sharing the one model
     live_asr_metrics_port: int = 0  # Prometheus endpoint on 127.0.0.1; 0: off
+    # Whisper prompt for live text: the hotline's everyday words, so short phrases decode as them
+    # (without it Whisper base greedy hears 路灯 as 路都, 社保卡 as 射宝卡 and the suggestions find nothing)
+    live_asr_prompt: str = (
+        "12345政务服务便民热线。市民反映路灯、井盖、道路、噪音、施工、垃圾清理、停水停电、燃气、物业、"
+        "拖欠工资、社保卡、医保、公积金、居住证、户口、学位、交通违章、消费投诉等问题。"
+    )
 
     # hotline
     centre_phone: str = "0771-12345"

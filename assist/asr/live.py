@@ -38,6 +38,7 @@ INTERIM_EVERY = 4.0  # seconds of ongoing speech between two interim results
 MAX_UTTERANCE = 12.0  # longer speech is cut and published as final anyway
 MIN_SPEECH = 0.3  # shorter bursts (clicks, breaths) are not sent to Whisper
 SILENCE_RMS = 0.003  # below this a chunk is silence without asking the VAD
+FINAL_BEAM = 1  # see whisper_transcriber
 IDLE_TIMEOUT = 600.0  # a recording that has not grown for this long is dropped (call_ended was lost)
 
 LATENCY = Histogram(
@@ -128,7 +129,7 @@ class LiveCall:
                 return wall
         return self.reads[-1][1] if self.reads else time.time()
 
-    def step(self, transcribe: Callable[[np.ndarray], str]) -> list[tuple[SpeakerStream, Utterance]]:
+    def step(self, transcribe: Callable[[np.ndarray, bool], str]) -> list[tuple[SpeakerStream, Utterance]]:
         """Read what was written since the last step; return the utterances ready to publish."""
         chunk = self.tail.read()
         now = time.time()
@@ -176,7 +177,7 @@ class LiveCall:
             if final:
                 self._drop(stream, cut * rate // SR)
             return None
-        text = transcribe(audio[first:cut])
+        text = transcribe(audio[first:cut], final)
         AUDIO.inc((cut - first) / SR)
         start, end = round(stream.offset + first / SR, 2), round(stream.offset + cut / SR, 2)
         if final:
@@ -199,15 +200,21 @@ class LiveCall:
         stream.offset += frames / self.tail.rate
 
 
-def whisper_transcriber(model, settings: AsrSettings, beam_size: int = 1) -> Callable[[np.ndarray], str]:
-    def transcribe(audio: np.ndarray) -> str:
+def whisper_transcriber(
+    model, settings: AsrSettings, prompt: str | None = None
+) -> Callable[[np.ndarray, bool], str]:
+    """Greedy decoding: on a busy 2-core machine beam 5 doubled the delay and fell behind the call (utterances
+    merged) without fixing the words that matter; the post-call transcript keeps the beam."""
+
+    def transcribe(audio: np.ndarray, final: bool) -> str:
         pieces, _ = model.transcribe(
             audio,
             language=settings.language,
-            beam_size=beam_size,
+            beam_size=FINAL_BEAM if final else 1,
             vad_filter=False,  # already cut by the VAD
             condition_on_previous_text=False,
             without_timestamps=True,
+            initial_prompt=prompt or None,
         )
         return to_simplified("".join(p.text for p in pieces)).strip()
 
@@ -223,7 +230,7 @@ class LiveTranscriber:
 
     def __init__(
         self,
-        transcribe: Callable[[np.ndarray], str],
+        transcribe: Callable[[np.ndarray, bool], str],
         publish: Callable[[dict], None],
         recording_for: Callable[[str], str | None],
         *,

@@ -43,7 +43,7 @@ def build(settings: Settings, bus: Bus) -> LiveTranscriber:
     asr = get_asr_settings()
     model = load_model(model_dir(settings.data_dir, asr.model_dir), threads=settings.whisper_threads)
     return LiveTranscriber(
-        whisper_transcriber(model, asr),
+        whisper_transcriber(model, asr, settings.live_asr_prompt),
         lambda message: bus.publish(TRANSCRIPTS, message),
         open_recording_finder(settings),
         roles=asr.roles(),

@@ -16,6 +16,7 @@ from assist.asr.config import AsrSettings
 from assist.asr.live import LiveTranscriber, whisper_transcriber
 from assist.asr.tail import WavTail
 from assist.asr.text import character_errors
+from models.settings import Settings
 from switch.simulator import CallerScript, FreeSwitch
 from switch.simulator.clock import SimClock
 from switch.simulator.server import run_api
@@ -140,7 +141,10 @@ def test_growing_recording_is_transcribed_live_per_speaker(tmp_path, whisper):
         arrived.append(time.time())
 
     live = LiveTranscriber(
-        whisper_transcriber(whisper, settings), publish, lambda _u: None, roles=settings.roles()
+        whisper_transcriber(whisper, settings, Settings().live_asr_prompt),
+        publish,
+        lambda _u: None,
+        roles=settings.roles(),
     )
     path = tmp_path / "call.wav"
     written: list[tuple[float, float]] = []
@@ -188,7 +192,7 @@ def test_growing_recording_is_transcribed_live_per_speaker(tmp_path, whisper):
 
 def test_calls_beyond_max_streams_are_skipped_and_counted(tmp_path):
     live = LiveTranscriber(
-        lambda _audio: "", lambda _m: None, lambda _u: None, roles=["agent", "citizen"], max_streams=1
+        lambda _audio, _final: "", lambda _m: None, lambda _u: None, roles=["agent", "citizen"], max_streams=1
     )
     assert live.start({"call_uuid": "a"}, tmp_path / "a.wav")
     assert not live.start({"call_uuid": "b"}, tmp_path / "b.wav")
