@@ -263,8 +263,8 @@ def consult_room(fs):
     return names if any("8010" in n for n in names) and any("8011" in n for n in names) else None
 
 
-def test_consult_then_bring_the_caller_in(login, base_url, switchboard):
-    """咨询: the caller waits while the two agents talk in a room; 三方 then brings the caller in."""
+def start_consult(login, base_url: str, switchboard) -> tuple[Desk, str]:
+    """agent10 has a caller and consults agent11 from the transfer dialog; both agents end up in the room."""
     desk, caller = desk_in_call(login, base_url, switchboard, 10, partner=11)
     dialog = desk.transfer_dialog()
     desk.choose(dialog, "transfer-agent", "1011", "1011")
@@ -274,6 +274,26 @@ def test_consult_then_bring_the_caller_in(login, base_url, switchboard):
     expect(desk.page.locator("[data-test=consult-cancel]")).to_be_visible()
     assert wait_sim(switchboard, consult_room, "both agents in the consult room")
     assert sim(switchboard, conference_of(caller)) is None  # the caller waits outside, with music
+    return desk, caller
+
+
+def bridged_to(caller: str, extension: str):
+    """The caller's channel is bridged to a live leg dialled to `extension`."""
+
+    def find(fs):
+        legs = {ch.uuid for ch in legs_to(extension)(fs)}
+        return [
+            ch
+            for ch in fs.live_channels()
+            if ch.caller_number == caller and ch.direction == "inbound" and ch.partner in legs
+        ]
+
+    return find
+
+
+def test_consult_then_bring_the_caller_in(login, base_url, switchboard):
+    """咨询: the caller waits while the two agents talk in a room; 三方 then brings the caller in."""
+    desk, caller = start_consult(login, base_url, switchboard)
     shot(desk.page, "agent-desk-consult")
     desk.page.reload()  # the consult survives a reload too
     expect(desk.page.locator("[data-test=consult-active]")).to_contain_text("1011")
@@ -285,7 +305,49 @@ def test_consult_then_bring_the_caller_in(login, base_url, switchboard):
     expect(desk.page.locator("[data-test=three-way-active]")).to_be_visible()
     desk.page.click("[data-test=phone-hangup]")
     expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
-    softphone(base_url, "agent11", "hangup")
+    hang_up_caller(switchboard, caller)
+    cdr(base_url, caller, closed=True)
+    softphone(base_url, "agent10", "logout")
+    softphone(base_url, "agent11", "logout")
+
+
+def test_consult_then_complete_the_transfer(login, base_url, switchboard):
+    """完成转接: the caller is bridged to the consulted agent, whose desk now shows the call."""
+    other = Desk(login, base_url, "agent11", "8011")
+    desk, caller = start_consult(login, base_url, switchboard)
+    desk.page.click("[data-test=consult-complete]")
+    expect(desk.page.get_by_text("已完成转接")).to_be_visible()
+    expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    assert wait_sim(switchboard, bridged_to(caller, "8011"), "caller bridged to 8011")
+    assert not sim(switchboard, legs_to("8010"))  # the first agent's leg is gone
+    expect(other.state).to_have_text("通话中")
+    expect(other.page.locator("[data-test=screen-pop]")).to_contain_text(caller)
+    row = cdr(base_url, caller)
+    assert (row["agent_number"], row["transferred_to"]) == ("1011", "坐席1011"), row
+    shot(other.page, "agent-desk-consult-completed")
+    other.page.click("[data-test=phone-hangup]")
+    expect(other.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    hang_up_caller(switchboard, caller)
+    cdr(base_url, caller, closed=True)
+    softphone(base_url, "agent10", "logout")
+    softphone(base_url, "agent11", "logout")
+
+
+def test_consult_then_cancel(login, base_url, switchboard):
+    """取消咨询: the consulted agent's leg is hung up and the caller is back with the first agent."""
+    desk, caller = start_consult(login, base_url, switchboard)
+    desk.page.click("[data-test=consult-cancel]")
+    expect(desk.page.get_by_text("已取消咨询")).to_be_visible()
+    expect(desk.page.locator("[data-test=consult-active]")).to_have_count(0)
+    assert wait_sim(switchboard, bridged_to(caller, "8010"), "caller back with 8010")
+    assert wait_sim(switchboard, lambda fs: not legs_to("8011")(fs) or None, "consulted leg hung up")
+    expect(desk.state).to_have_text("通话中")
+    expect(desk.page.locator("[data-test=phone-transfer]")).to_be_enabled()
+    desk.page.click("[data-test=phone-hangup]")
+    expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    hang_up_caller(switchboard, caller)
+    row = cdr(base_url, caller, closed=True)
+    assert row["agent_number"] == "1010" and not row["transferred_to"], row
     softphone(base_url, "agent10", "logout")
     softphone(base_url, "agent11", "logout")
 

@@ -61,7 +61,19 @@ export const usePhone = defineStore('phone', {
         this.call = { ...(this.call || {}), ...m, connected_at: Date.now(), held: false }
       })
       on('call_held', (m) => mine(m) && this.call && (this.call.held = true))
-      on('call_retrieved', (m) => mine(m) && this.call && (this.call.held = false))
+      on('call_retrieved', (m) => {
+        if (!mine(m) || !this.call) return
+        // also the end of a consult (cancelled, or the consulted agent hung up): the caller is back
+        this.call = { ...this.call, held: false, conference: null }
+        this.consult = null
+      })
+      // 完成转接 by another agent: this agent now has the caller
+      on('call_transferred', (m) => {
+        if (!mine(m)) return
+        this.call = { ...m, connected_at: Date.now(), held: false, conference: null }
+        this.consult = null
+        this.transcript = []
+      })
       on('call_ended', (m) => {
         if (mine(m) && this.call) this.call = { ...this.call, ended_at: Date.now() }
         if (mine(m)) this.consult = null
@@ -137,6 +149,7 @@ export const usePhone = defineStore('phone', {
         }
         if (action === 'consult') this.consult = { target: body.target }
         if (['consult/complete', 'consult/cancel', 'three-way'].includes(action)) this.consult = null
+        if (action === 'consult/cancel' && this.call) this.call = { ...this.call, conference: null }
         if (reply?.conference && this.call) this.call = { ...this.call, conference: reply.conference }
         return reply
       } finally {
