@@ -201,3 +201,25 @@ def test_calls_beyond_max_streams_are_skipped_and_counted(tmp_path):
     run_live(live, lambda: not live.calls, timeout=10)
     assert live.start({"call_uuid": "b"}, tmp_path / "b.wav")  # a stream is free again
     live.close()
+
+
+def test_transcripts_reach_the_agent_on_the_call_and_monitors_of_the_tenant_only():
+    from api.routers.ws import RELAYED, visible
+    from assist.asr.events import TRANSCRIPTS
+    from models.scope import Scope
+
+    def scope(roles: set[str], tenants: set[int]) -> Scope:
+        return Scope(1, "u", "U", min(tenants), frozenset(tenants), None, frozenset(roles))
+
+    event = {
+        "type": "transcript",
+        "call_uuid": "c",
+        "agent_number": "1001",
+        "tenant_id": 2,
+        "text": "路灯坏了",
+    }
+    assert TRANSCRIPTS in RELAYED
+    assert visible(event, scope({"agent"}, {2}), "1001")
+    assert not visible(event, scope({"agent"}, {2}), "1002")  # another agent of the same centre
+    assert visible(event, scope({"supervisor"}, {2}), None)
+    assert not visible(event, scope({"supervisor"}, {3}), None)  # another tenant's monitor
