@@ -12,6 +12,7 @@ import hashlib
 import io
 import logging
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -28,7 +29,8 @@ log = logging.getLogger("hotline.switch.prompts")
 
 SAMPLE_RATE = 8000
 VOICE = "cmn"
-TONE = "tone_stream://%(500,0,440)"  # stands in for a `say:` prompt that has no file (yet)
+TONE = "tone_stream://%(500,0,440)"
+FIELDS = re.compile(r"{(\w*)}")  # stands in for a `say:` prompt that has no file (yet)
 _warned: set[str] = set()  # one warning per missing tool, not one per call
 
 
@@ -98,7 +100,8 @@ def _resample(pcm: np.ndarray, rate: int) -> np.ndarray:
 
 
 def say_texts(*sources: object) -> list[str]:
-    """Every `say:` text in the given values (a routing configuration, prompt strings), templates left out."""
+    """Every `say:` text in the given values (a routing configuration, prompt strings); queue-position
+    templates for positions and minutes 1–5, other templates left out."""
     found: dict[str, None] = {}
 
     def walk(value: object, depth: int = 0) -> None:
@@ -107,6 +110,11 @@ def say_texts(*sources: object) -> list[str]:
         if isinstance(value, str):
             if value.startswith("say:") and "{" not in value:
                 found.setdefault(value[4:], None)
+            elif value.startswith("say:") and set(FIELDS.findall(value)) <= {"position", "minutes"}:
+                # queue announcements: the common small figures ahead of time, the rest play as a tone
+                for position in range(1, 6):
+                    for minutes in range(1, 6):
+                        found.setdefault(value[4:].format(position=position, minutes=minutes), None)
         elif isinstance(value, dict):
             for v in value.values():
                 walk(v, depth + 1)

@@ -37,7 +37,9 @@ def test_say_texts_of_a_configuration() -> None:
     )
     texts = prompts.say_texts(config, "say:请评价")
     assert "欢迎" in texts and "请评价" in texts and "bye.wav" not in texts
-    assert not any("{" in t for t in texts)  # queue_position is a template, rendered per use
+    assert not any("{" in t for t in texts)
+    assert "您前面还有3位，预计等待2分钟。" in texts  # queue_position: small figures ahead of time
+    assert "您前面还有9位，预计等待2分钟。" not in texts
     assert len(texts) == len(set(texts))
 
 
