@@ -73,7 +73,7 @@ def answer(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
 def hangup(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     call = _agent_call(ctrl, f["agent_number"])
     if call.conference:
-        ctrl.hangup(call.agent_leg_in_conference or call.uuid)  # type: ignore[attr-defined]
+        ctrl.hangup(call.agent_leg_in_conference or call.uuid)
     else:
         ctrl.hangup(call.agent_leg)
     return {"call_uuid": call.uuid}
@@ -142,23 +142,56 @@ def consult(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     to = _agent(ctrl, str(f.get("target") or ""))
     if to.state is not AgentState.ready:
         raise Conflict(f"工号 {to.agent_number} 当前不可接听", field="target")
+    if call.conference:
+        raise Conflict("通话已在咨询或三方通话中", field="agent_number")
     room = f"consult-{call.uuid[:8]}"
     call.conference = room
-    call.consult_with = to.agent_number  # type: ignore[attr-defined]
-    call.agent_leg_in_conference = call.agent_leg  # type: ignore[attr-defined]
+    call.consult_with = to.agent_number
+    call.agent_leg_in_conference = first = call.agent_leg
+    if first:
+        ctrl.conference_legs[first] = call.uuid
     ctrl.detach_agent_leg(call)
-    ctrl.api(f"uuid_transfer {call.agent_leg_in_conference} conference:{room}@default inline")  # type: ignore[attr-defined]
+    ctrl.api(f"uuid_transfer {first} conference:{room}@default inline")
     ctrl.sendmsg(call.uuid, "playback", "local_stream://moh")
     ctrl.apply_acd(ctrl.acd.dial(to.agent_number, call.uuid))
-    ctrl.originate_into_conference(to.extension, room, call)
+    job = str(uuidlib.uuid4())
+    call.consult_leg = str(uuidlib.uuid4())
+    ctrl.consult_jobs[job] = (call.uuid, call.consult_leg)
+    ctrl.originate_into_conference(to.extension, room, call, job=job, leg=call.consult_leg)
     return {"call_uuid": call.uuid, "conference": room}
+
+
+def _consulting(ctrl: Controller, f: dict[str, Any]) -> LiveCall:
+    call = _agent_call(ctrl, f["agent_number"])
+    if call.consult_leg is None:
+        raise Conflict("当前没有进行中的咨询", field="agent_number")
+    return call
+
+
+def consult_complete(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
+    """完成转接: the caller goes to the consulted agent; this agent leaves for wrap-up."""
+    call = _consulting(ctrl, f)
+    if not call.consult_answered:
+        raise Conflict("被咨询坐席尚未接听，不能完成转接", field="agent_number")
+    label = ctrl.complete_consult(call)
+    return {"call_uuid": call.uuid, "transferred_to": label, "agent_number": call.agent_number}
+
+
+def consult_cancel(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
+    """取消咨询: the consulted party is hung up and this agent has the caller back."""
+    call = _consulting(ctrl, f)
+    ctrl.cancel_consult(call, hang_up_consulted=True)
+    return {"call_uuid": call.uuid, "agent_number": call.agent_number}
 
 
 def three_way(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     """三方通话: caller, agent and a third party (agent or number) in one conference."""
     call = _agent_call(ctrl, f["agent_number"])
     if call.conference:  # after a consult: bring the caller in
+        if call.consult_leg is None:
+            raise Conflict("已在三方通话中", field="agent_number")
         ctrl.api(f"uuid_transfer {call.uuid} conference:{call.conference}@default inline")
+        call.consult_leg, call.consult_with, call.consult_answered = None, None, False
         return {"call_uuid": call.uuid, "conference": call.conference}
     target = str(f.get("target") or "")
     to = ctrl.acd.agents.get(target)
@@ -168,7 +201,9 @@ def three_way(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         raise Conflict(f"工号 {target} 当前不可接听", field="target")
     room = f"threeway-{call.uuid[:8]}"
     call.conference = room
-    call.agent_leg_in_conference = call.agent_leg  # type: ignore[attr-defined]
+    call.agent_leg_in_conference = call.agent_leg
+    if call.agent_leg:
+        ctrl.conference_legs[call.agent_leg] = call.uuid
     ctrl.detach_agent_leg(call, keep_caller=True)
     ctrl.api(f"uuid_transfer {call.uuid} -both conference:{room}@default inline")
     if to is not None:
@@ -324,6 +359,8 @@ HANDLERS = {
     "retrieve": retrieve,
     "transfer": transfer,
     "consult": consult,
+    "consult_complete": consult_complete,
+    "consult_cancel": consult_cancel,
     "three_way": three_way,
     "message": message,
     "callback": callback,

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.bus import COMMANDS, EVENTS, Bus, decode
 from models.calls import Call
-from models.errors import DomainError
+from models.errors import Conflict, DomainError
 from routing import acd as acd_events
 from routing.acd import Acd
 from routing.actions import Collect, Hangup, Play, Queue, SelfService, Transfer, Voicemail
@@ -85,6 +85,10 @@ class LiveCall:
     held_since: float | None = None
     hold_s: float = 0.0
     conference: str | None = None
+    agent_leg_in_conference: str | None = None  # the first agent's leg while in a consult / three-way room
+    consult_with: str | None = None  # the consulted agent's number
+    consult_leg: str | None = None
+    consult_answered: bool = False
     recording_path: str | None = None
     bridges: int = 0
     agent_number: str | None = None
@@ -128,6 +132,10 @@ class Controller:
         self.calls: dict[str, LiveCall] = {}
         self.agent_legs: dict[str, str] = {}  # agent leg uuid -> caller uuid
         self.jobs: dict[str, tuple[str, str]] = {}  # Job-UUID -> (caller uuid, agent leg uuid)
+        self.consult_jobs: dict[str, tuple[str, str]] = {}  # Job-UUID -> (caller uuid, consulted leg)
+        self.conference_legs: dict[
+            str, str
+        ] = {}  # agent / third-party legs of a consult or three-way -> caller
         with self.sessions() as db:
             self.config_version = store.config_version(db)
             self.acd = Acd(store.load_config(db), clock or SystemClock())
@@ -194,9 +202,9 @@ class Controller:
             return  # the call's own outbound socket delivers its events (switch.outbound)
         self.events_handled += 1
         if h.get("Event-Name") == "BACKGROUND_JOB":
-            job = self.jobs.get(h.get("Job-UUID", ""))
+            job = self.jobs.get(h.get("Job-UUID", "")) or self.consult_jobs.get(h.get("Job-UUID", ""))
             key = job[0] if job else "-"
-        key = self.agent_legs.get(key, key)
+        key = self.agent_legs.get(key) or self.conference_legs.get(key) or key
         lane = self.lanes.get(key)
         if lane is None:
             lane = self.lanes[key] = gevent.queue.Queue()
@@ -390,6 +398,8 @@ class Controller:
             body = h.get("_body") or h.get("Content-Length", "").rsplit("\n", 1)[-1]
             self.job_done(h.get("Job-UUID", ""), body)
         elif name == "CHANNEL_HANGUP_COMPLETE":
+            if uuid in self.conference_legs:
+                self.conference_leg_gone(uuid)
             if uuid in self.released_legs:
                 self.released_legs.discard(uuid)
             elif uuid in self.extra_legs:
@@ -653,6 +663,9 @@ class Controller:
         return ring
 
     def job_done(self, job: str, body: str) -> None:
+        if job in self.consult_jobs:
+            self.consult_dialled(*self.consult_jobs.pop(job), ok=body.startswith("+OK"))
+            return
         target = self.jobs.pop(job, None)
         if target is None:
             leg = body[4:].strip() if body.startswith("+OK") else ""
@@ -946,9 +959,18 @@ class Controller:
         )
 
     def originate_into_conference(
-        self, extension: str | None, room: str, call: LiveCall, *, number: str = ""
+        self,
+        extension: str | None,
+        room: str,
+        call: LiveCall,
+        *,
+        number: str = "",
+        job: str = "",
+        leg: str = "",
     ) -> str:
-        leg = str(uuidlib.uuid4())
+        """Dial an agent (or a number) into `room`; its hangup is then watched (`conference_leg_gone`)."""
+        leg = leg or str(uuidlib.uuid4())
+        self.conference_legs[leg] = call.uuid
         dial = f"user/{extension}" if extension else f"sofia/gateway/trunk/{number}"
         if extension:
             agent = next((a for a in self.acd.agents.values() if a.extension == extension), None)
@@ -957,9 +979,106 @@ class Controller:
         assert self.esl is not None
         self.send(
             f"bgapi originate {{origination_uuid={leg},origination_caller_id_number={call.caller}}}"
-            f"{dial} &conference({room}@default)"
+            f"{dial} &conference({room}@default)" + (f"\nJob-UUID: {job}" if job else "")
         )
         return leg
+
+    # ------------------------------------------------------------------ consult (attended transfer)
+    def consult_dialled(self, caller_uuid: str, leg: str, *, ok: bool) -> None:
+        """The consulted party answered (originate returns once answered) or could not be reached."""
+        call = self.calls.get(caller_uuid)
+        if call is None or call.consult_leg != leg:
+            return
+        if ok:
+            call.consult_answered = True
+            self.publish("consult_answered", call, consult_with=call.consult_with)
+        elif not call.ended:
+            self.cancel_consult(call)  # nobody to talk to: back to the caller
+
+    def end_consult(self, call: LiveCall) -> str | None:
+        """Forget the consult on the call; the first agent's leg (still in the room) is returned."""
+        first = call.agent_leg_in_conference
+        for leg in (first, call.consult_leg):
+            if leg:
+                self.conference_legs.pop(leg, None)
+        call.conference = call.agent_leg_in_conference = call.consult_with = call.consult_leg = None
+        call.consult_answered = False
+        return first
+
+    def complete_consult(self, call: LiveCall) -> str:
+        """咨询转接: the caller is bridged to the consulted agent, the first agent leaves (wrap-up)."""
+        consulted, leg = call.consult_with or "", call.consult_leg or ""
+        reply = self.api(f"uuid_bridge {call.uuid} {leg}")
+        if not reply.startswith("+OK"):
+            raise Conflict(f"被咨询方不在线，无法完成转接：{reply.strip()}", field="agent_number")
+        first = self.end_consult(call)
+        self.extra_legs.pop(leg, None)  # from now on it is the call's agent leg
+        self.release_agent(call)  # first agent: wrap-up (its leg's hangup is expected: released)
+        if first:
+            self.hangup(first, "NORMAL_CLEARING")
+        agent = self.acd.agents[consulted]
+        self.acd.adopt_connected(
+            call.uuid,
+            agent_number=consulted,
+            skill_group=call.skill_group or next(iter(agent.skills), ""),
+            tenant_id=call.tenant_id,
+            caller=call.caller,
+            called=call.called,
+            entered_at=call.entered_at,
+        )
+        call.agent_leg, call.agent_number = leg, consulted
+        self.agent_legs[leg] = call.uuid
+        label = f"坐席{consulted}"
+        fields = dict(
+            transferred_to=label,
+            agent_number=consulted,
+            agent_user_id=agent.user_id,
+            extension=agent.extension,
+        )
+        self.write(lambda db: store.upsert_call(db, call.uuid, **fields))
+        self.publish("call_transferred", call, transferred_to=label, agent_leg=leg)
+        return label
+
+    def cancel_consult(self, call: LiveCall, *, hang_up_consulted: bool = False) -> None:
+        """取消咨询: the consulted leg goes, the caller is retrieved by the first agent."""
+        consulted_leg = call.consult_leg
+        first = self.end_consult(call)
+        if hang_up_consulted and consulted_leg:
+            self.hangup(consulted_leg, "NORMAL_CLEARING")  # its hangup puts the consulted agent in wrap-up
+        if first is None:
+            return
+        self.released_legs.discard(first)
+        call.agent_leg = first
+        self.agent_legs[first] = call.uuid
+        reply = self.api(f"uuid_bridge {call.uuid} {first}")
+        if not reply.startswith("+OK"):
+            log.warning("caller not retrieved after consult", extra={"uuid": call.uuid, "reply": reply})
+        self.publish("call_retrieved", call)
+
+    def conference_leg_gone(self, leg: str) -> None:
+        """A party of a consult or three-way hung up: the others are put back together or let go."""
+        caller_uuid = self.conference_legs.pop(leg)
+        call = self.calls.get(caller_uuid)
+        if call is None or call.ended:
+            return
+        if call.consult_leg is not None:  # consult: the caller waits on music outside the room
+            if leg == call.consult_leg:
+                self.cancel_consult(call)
+            elif leg == call.agent_leg_in_conference:
+                # the first agent hung up: the consulted party takes the caller if there, else the queue does
+                if call.consult_answered:
+                    self.complete_consult(call)
+                else:
+                    consulted = call.consult_leg
+                    self.end_consult(call)
+                    self.hangup(consulted, "ORIGINATOR_CANCEL")
+                    self.requeue(call, skill_group=call.skill_group or "")
+            return
+        if leg == call.agent_leg_in_conference:  # three-way: the first agent left, the others talk on
+            call.agent_leg_in_conference = None
+            self.release_agent(call)
+        if not any(c == call.uuid for c in self.conference_legs.values()):
+            self.hangup(call.uuid, "NORMAL_CLEARING")  # the caller is alone in the room
 
     def tick(self) -> None:
         try:

@@ -117,7 +117,7 @@ class SuperviseIn(BaseModel):
     mode: Literal["listen", "whisper", "barge"] = "listen"
 
 
-def _action(name: str, summary: str, body_model: type[AgentRef]):
+def _action(name: str, summary: str, body_model: type[AgentRef], path: str = ""):
     def endpoint(body: body_model, request: Request, db: DB, scope: AgentScope) -> dict[str, Any]:  # type: ignore[valid-type]
         fields = body.model_dump(exclude_none=True)  # type: ignore[attr-defined]
         fields["agent_number"] = _agent_number(db, scope, fields.get("agent_number"))
@@ -132,7 +132,7 @@ def _action(name: str, summary: str, body_model: type[AgentRef]):
         "scope": AgentScope,
         "return": dict[str, Any],
     }
-    router.add_api_route(f"/{name.replace('_', '-')}", endpoint, methods=["POST"], summary=summary)
+    router.add_api_route(path or f"/{name.replace('_', '-')}", endpoint, methods=["POST"], summary=summary)
 
 
 for _name, _summary, _model in (
@@ -151,6 +151,8 @@ for _name, _summary, _model in (
     ("callback", "回拨（主叫显示 0771-12345）", CallbackIn),
 ):
     _action(_name, _summary, _model)
+_action("consult_complete", "完成咨询转接（来电转给被咨询坐席）", AgentRef, "/consult/complete")
+_action("consult_cancel", "取消咨询（拾回来电）", AgentRef, "/consult/cancel")
 
 
 @router.get("/me", summary="当前坐席状态（页面刷新或重连后恢复软电话）")

@@ -823,6 +823,8 @@ class FreeSwitch:
 
     async def _do_uuid_bridge(self, a: Channel, b: Channel) -> None:
         await asyncio.sleep(0)
+        for leg in (a, b):  # a conference member pulled into a bridge leaves its room (consult completed)
+            self._conference_leave(leg)
         self._link(a, b)  # other-leg data is attached before the legs leave park
         for leg in (b, a):
             await self._interrupt(leg)

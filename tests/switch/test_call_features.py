@@ -91,3 +91,129 @@ def test_self_service_keeps_the_status_from_other_callers(rig: Rig) -> None:
     assert "隐私" in answer and "状态" not in answer
     rig.sim.run(lambda: [rig.sim.fs.spawn(rig.sim.fs.hangup(uuid, "NORMAL_CLEARING", "recv_bye"))])
     rig.wait_cdr_closed(uuid)
+
+
+def _consulting(rig: Rig, number: str) -> tuple[str, str, str, str, str]:
+    """A connected call whose agent consults a colleague who answers: (caller uuid, agent, first leg,
+    colleague, consulted leg)."""
+    uuid = rig.sim.call(CallerScript(number=number, digits=["1"], talk_seconds=300))
+    agent = rig.wait_connected(uuid)
+    first = rig.ctrl.calls[uuid].agent_leg
+    colleague = next(
+        a.agent_number
+        for a in rig.ctrl.acd.agents.values()
+        if a.agent_number != agent and a.state.value == "ready"
+    )
+    assert rig.request("consult_complete", agent_number=agent)["status"] == 409  # no consult yet
+    reply = rig.request("consult", agent_number=agent, target=colleague)
+    assert reply["ok"], reply
+    assert rig.request("consult", agent_number=agent, target=colleague)["status"] == 409
+    wait_until(lambda: rig.ctrl.calls[uuid].consult_answered, 30, "colleague answered")
+    call = rig.ctrl.calls[uuid]
+    assert rig.ctrl.acd.agents[colleague].state.value == "in_call"
+    room = rig.sim.fs.conferences[reply["conference"]]
+    assert set(room.members) == {first, call.consult_leg}  # the two agents talk, the caller waits
+    return uuid, agent, first, colleague, call.consult_leg
+
+
+def _bridged(rig: Rig, a: str, b: str) -> bool:
+    ch = rig.sim.fs.channels.get(a)
+    return ch is not None and ch.partner == b and getattr(ch, "bridged", False)
+
+
+def _hang_up(rig: Rig, leg: str) -> None:
+    rig.sim.run(lambda: [rig.sim.fs.spawn(rig.sim.fs.hangup(leg, "NORMAL_CLEARING", "recv_bye"))])
+
+
+def test_consult_then_complete_hands_the_caller_over(rig: Rig) -> None:
+    uuid, agent, first, colleague, leg = _consulting(rig, "13877730011")
+    reply = rig.request("consult_complete", agent_number=agent)
+    assert reply["ok"] and reply["transferred_to"] == f"坐席{colleague}", reply
+    wait_until(lambda: _bridged(rig, uuid, leg), 20, "caller bridged to the colleague")
+    wait_until(
+        lambda: first not in rig.sim.fs.channels or rig.sim.fs.channels[first].gone, 20, "first leg gone"
+    )
+    wait_until(lambda: not rig.sim.fs.conferences, 20, "consult room closed")
+    assert rig.ctrl.acd.agents[agent].state.value in ("wrap_up", "ready")
+    assert rig.ctrl.acd.agents[colleague].state.value == "in_call"
+    assert rig.request("consult_cancel", agent_number=colleague)["status"] == 409  # nothing to cancel now
+    assert rig.request("hold", agent_number=colleague)["ok"]  # the colleague now owns the call
+    assert rig.request("retrieve", agent_number=colleague)["ok"]
+    assert rig.request("hangup", agent_number=colleague)["ok"]
+    call = rig.wait_cdr_closed(uuid)
+    assert call.agent_number == colleague and call.transferred_to == f"坐席{colleague}"
+    assert call.disposition == "answered"
+    wait_until(lambda: rig.ctrl.acd.agents[colleague].state.value != "in_call", 20, "colleague released")
+
+
+def test_consult_cancel_gives_the_caller_back(rig: Rig) -> None:
+    uuid, agent, first, colleague, leg = _consulting(rig, "13877730012")
+    reply = rig.request("consult_cancel", agent_number=agent)
+    assert reply["ok"], reply
+    wait_until(lambda: _bridged(rig, uuid, first), 20, "caller back with the first agent")
+    wait_until(lambda: rig.sim.fs.channels[leg].gone, 20, "consulted leg hung up")
+    wait_until(lambda: rig.ctrl.acd.agents[colleague].state.value != "in_call", 20, "colleague released")
+    assert rig.ctrl.acd.agents[agent].state.value == "in_call"
+    assert rig.ctrl.calls[uuid].conference is None and rig.ctrl.calls[uuid].agent_leg == first
+    assert rig.request("hangup", agent_number=agent)["ok"]
+    call = rig.wait_cdr_closed(uuid)
+    assert call.agent_number == agent and call.transferred_to is None
+
+
+def test_caller_hangs_up_during_consult(rig: Rig) -> None:
+    uuid, agent, first, colleague, leg = _consulting(rig, "13877730013")
+    _hang_up(rig, uuid)
+    call = rig.wait_cdr_closed(uuid)
+    assert call.disposition == "answered" and call.agent_number == agent
+    wait_until(lambda: not rig.sim.fs.conferences, 20, "consult room closed")
+    wait_until(lambda: rig.sim.fs.channels[first].gone and rig.sim.fs.channels[leg].gone, 20, "legs gone")
+    for number in (agent, colleague):
+        wait_until(lambda n=number: rig.ctrl.acd.agents[n].state.value != "in_call", 20, f"{number} released")
+    assert uuid not in rig.ctrl.calls and not rig.ctrl.conference_legs
+
+
+def test_consulted_party_hangs_up_and_the_caller_is_retrieved(rig: Rig) -> None:
+    uuid, agent, first, colleague, leg = _consulting(rig, "13877730014")
+    _hang_up(rig, leg)
+    wait_until(lambda: _bridged(rig, uuid, first), 20, "caller back with the first agent")
+    wait_until(lambda: rig.ctrl.acd.agents[colleague].state.value != "in_call", 20, "colleague released")
+    assert rig.request("hangup", agent_number=agent)["ok"]
+    assert rig.wait_cdr_closed(uuid).agent_number == agent
+
+
+def test_first_agent_hangs_up_during_consult_and_the_colleague_takes_the_call(rig: Rig) -> None:
+    uuid, agent, first, colleague, leg = _consulting(rig, "13877730015")
+    assert rig.request("hangup", agent_number=agent)["ok"]
+    wait_until(lambda: _bridged(rig, uuid, leg), 20, "caller bridged to the colleague")
+    wait_until(lambda: rig.ctrl.acd.agents[agent].state.value != "in_call", 20, "first agent released")
+    _hang_up(rig, uuid)
+    call = rig.wait_cdr_closed(uuid)
+    assert call.agent_number == colleague and call.transferred_to == f"坐席{colleague}"
+    wait_until(lambda: rig.ctrl.acd.agents[colleague].state.value != "in_call", 20, "colleague released")
+
+
+def test_three_way_ends_when_both_agents_leave(rig: Rig) -> None:
+    uuid = rig.sim.call(CallerScript(number="13877730016", digits=["1"], talk_seconds=300))
+    agent = rig.wait_connected(uuid)
+    third = next(
+        a.agent_number
+        for a in rig.ctrl.acd.agents.values()
+        if a.agent_number != agent and a.state.value == "ready"
+    )
+    reply = rig.request("three_way", agent_number=agent, target=third)
+    assert reply["ok"], reply
+    room = reply["conference"]
+    wait_until(
+        lambda: room in rig.sim.fs.conferences and len(rig.sim.fs.conferences[room].members) == 3,
+        30,
+        "3 members",
+    )
+    assert rig.request("hangup", agent_number=agent)["ok"]  # the first agent leaves; caller and third go on
+    wait_until(lambda: rig.ctrl.acd.agents[agent].state.value != "in_call", 20, "first agent released")
+    assert len(rig.sim.fs.conferences[room].members) == 2 and not rig.sim.fs.channels[uuid].gone
+    third_leg = next(leg for leg in rig.sim.fs.conferences[room].members if leg != uuid)
+    _hang_up(rig, third_leg)  # the caller would be alone in the room: the call ends
+    call = rig.wait_cdr_closed(uuid)
+    assert call.disposition == "answered"
+    wait_until(lambda: room not in rig.sim.fs.conferences, 20, "room closed")
+    wait_until(lambda: rig.ctrl.acd.agents[third].state.value != "in_call", 20, "third released")
