@@ -256,6 +256,17 @@ def test_transfer_to_a_skill_group(login, base_url, switchboard):
     softphone(base_url, "agent06", "logout")
 
 
+def hang_up_and_close(desk: Desk, base_url: str, switchboard, caller: str, *sign_out: str) -> dict:
+    """The agent hangs up on the desk (→ wrap-up); the caller leaves; the CDR closes; agents sign out."""
+    desk.page.click("[data-test=phone-hangup]")
+    expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    hang_up_caller(switchboard, caller)
+    row = cdr(base_url, caller, closed=True)
+    for user in sign_out:
+        softphone(base_url, user, "logout")
+    return row
+
+
 def consult_room(fs):
     """Members of a consult room holding both 8010's and 8011's legs (None until both are in)."""
     rooms = [c for name, c in fs.conferences.items() if name.startswith("consult-")]
@@ -303,12 +314,7 @@ def test_consult_then_bring_the_caller_in(login, base_url, switchboard):
     members = wait_sim(switchboard, members_of(caller, 3), "caller joins the room")
     assert any("8010" in m for m in members) and any("8011" in m for m in members), members
     expect(desk.page.locator("[data-test=three-way-active]")).to_be_visible()
-    desk.page.click("[data-test=phone-hangup]")
-    expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
-    hang_up_caller(switchboard, caller)
-    cdr(base_url, caller, closed=True)
-    softphone(base_url, "agent10", "logout")
-    softphone(base_url, "agent11", "logout")
+    hang_up_and_close(desk, base_url, switchboard, caller, "agent10", "agent11")
 
 
 def test_consult_then_complete_the_transfer(login, base_url, switchboard):
@@ -325,12 +331,7 @@ def test_consult_then_complete_the_transfer(login, base_url, switchboard):
     row = cdr(base_url, caller)
     assert (row["agent_number"], row["transferred_to"]) == ("1011", "坐席1011"), row
     shot(other.page, "agent-desk-consult-completed")
-    other.page.click("[data-test=phone-hangup]")
-    expect(other.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
-    hang_up_caller(switchboard, caller)
-    cdr(base_url, caller, closed=True)
-    softphone(base_url, "agent10", "logout")
-    softphone(base_url, "agent11", "logout")
+    hang_up_and_close(other, base_url, switchboard, caller, "agent10", "agent11")
 
 
 def test_consult_then_cancel(login, base_url, switchboard):
@@ -343,13 +344,8 @@ def test_consult_then_cancel(login, base_url, switchboard):
     assert wait_sim(switchboard, lambda fs: not legs_to("8011")(fs) or None, "consulted leg hung up")
     expect(desk.state).to_have_text("通话中")
     expect(desk.page.locator("[data-test=phone-transfer]")).to_be_enabled()
-    desk.page.click("[data-test=phone-hangup]")
-    expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
-    hang_up_caller(switchboard, caller)
-    row = cdr(base_url, caller, closed=True)
+    row = hang_up_and_close(desk, base_url, switchboard, caller, "agent10", "agent11")
     assert row["agent_number"] == "1010" and not row["transferred_to"], row
-    softphone(base_url, "agent10", "logout")
-    softphone(base_url, "agent11", "logout")
 
 
 def test_message_reaches_the_other_agents_desk(login, base_url, switchboard):
