@@ -20,7 +20,7 @@ log = logging.getLogger("hotline.switch.outbound")
 
 # Seconds FreeSWITCH keeps the socket open after the hangup, so the last events still arrive.
 LINGER_S = 3
-# The events of its own call the controller acts on (the rest of `myevents` is not needed).
+# The events of its own call the controller acts on, when it has no inbound connection to copy them from.
 CALL_EVENTS = ("CHANNEL_EXECUTE_COMPLETE", "CHANNEL_HANGUP_COMPLETE")
 
 
@@ -50,6 +50,13 @@ class OutboundServer:
     def stop(self) -> None:
         self.server.stop(timeout=1)
 
+    def call_events(self) -> list[str]:
+        """What the controller handles on its inbound connection, so a call's own socket delivers the same
+        (the inbound copies of that call's events are dropped while the socket is attached)."""
+        esl = self.controller.esl
+        names = list(esl.event_handlers) if esl is not None else list(CALL_EVENTS)
+        return [n for n in names if n not in ("BACKGROUND_JOB", "DISCONNECT", "*")]
+
     def _serve(self, sock, address) -> None:
         session = OutboundSession(address, sock)
         gone = gevent.event.Event()
@@ -65,7 +72,7 @@ class OutboundServer:
             if not uuid:
                 raise OutboundSessionHasGoneAway()
             self.controller.sockets[uuid] = session
-            for name in CALL_EVENTS:
+            for name in self.call_events():
                 session.register_handle(name, lambda event: self.controller._guard(event, from_socket=True))
             self.controller._guard(_Fed(data), from_socket=True)
             gone.wait()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid as uuidlib
 
+import pytest
+
 from switch.esl.events import Event
 from switch.simulator import CallerScript, FreeSwitch
 from tests.switch.conformance import trace_events
@@ -67,7 +69,7 @@ async def flow_eavesdrop_threeway(fs: FreeSwitch, c: RawClient) -> None:
     listing = (await c.command(f"api conference {room} list")).body.decode()
     assert listing.count("\n") == 3 and f";{third};" in listing
     body = (await c.command(f"api conference {room} json_list")).body.decode()
-    assert body.startswith("[{\n\t\t\"conference_name\":\t") and '"member_count":\t3,' in body
+    assert body.startswith('[{\n\t\t"conference_name":\t') and '"member_count":\t3,' in body
     kicked = (await c.command(f"api conference {room} kick all")).body
     assert kicked == b"+OK kicked 3\n+OK kicked 2\n+OK kicked 1\n"
     for leg in (u, third, agent):
@@ -75,13 +77,17 @@ async def flow_eavesdrop_threeway(fs: FreeSwitch, c: RawClient) -> None:
 
 
 def conference_actions(events: list[Event]) -> list[str]:
-    return [e.get("Action", "") for e in events if e.name == "CUSTOM" and e.subclass == "conference::maintenance"]
+    return [
+        e.get("Action", "") for e in events if e.name == "CUSTOM" and e.subclass == "conference::maintenance"
+    ]
 
 
-def test_eavesdrop_and_threeway_conform_to_trace_05() -> None:
-    sim = run_flow(flow_eavesdrop_threeway)
-    assert_conforms(sim, TRACE)
-    got, want = conference_actions(sim), conference_actions(trace_events(TRACE))
+@pytest.mark.parametrize("fmt", ["plain", "json"])
+def test_eavesdrop_and_threeway_conform_to_trace_05(fmt: str) -> None:
+    trace = TRACE.replace(".plain.", f".{fmt}.")
+    sim = run_flow(flow_eavesdrop_threeway, fmt)
+    assert_conforms(sim, trace)
+    got, want = conference_actions(sim), conference_actions(trace_events(trace))
     cut = len(want) - want[::-1].index("kick-member")  # after the kicks, members leave in racing order
     assert got[:cut] == want[:cut], "\n".join(got) + "\n---\n" + "\n".join(want)
     assert sorted(got[cut:]) == sorted(want[cut:])
