@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -196,6 +197,8 @@ class CallSettings(Base):
     windows: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     after_hours: Mapped[str] = mapped_column(String(16), default=AfterHoursAction.voicemail)
     prompts: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # the satisfaction survey after the agent hangs up (满意度评价)
+    survey_enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -297,6 +300,8 @@ class Call(Base):
     ring_s: Mapped[float | None] = mapped_column(Float)
     talk_s: Mapped[float | None] = mapped_column(Float)
     hold_s: Mapped[float] = mapped_column(Float, default=0.0)
+    # each hold as [start, end] in epoch seconds (QA turns them into offsets into the recording)
+    holds: Mapped[list[list[float]] | None] = mapped_column(JSON)
     wrap_up_s: Mapped[float | None] = mapped_column(Float)
     abandon_stage: Mapped[str | None] = mapped_column(String(16))  # ivr | queue | ringing
     hangup_cause: Mapped[str | None] = mapped_column(String(64))
