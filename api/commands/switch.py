@@ -234,6 +234,9 @@ def cdrs(last: int = typer.Option(10, help="显示最近几条")) -> None:
 def demo(
     calls_per_minute: float = typer.Option(3.0, help="每分钟来电数"),
     scale: float = typer.Option(1.0, help="模拟时间倍率"),
+    mode: str = typer.Option(
+        "inbound", help="控制方式：inbound（停泊）或 outbound（每通呼叫 socket 连入控制器）"
+    ),
 ) -> None:
     """模拟器 + 控制器：内置演示话务（签入全部演示坐席，自动产生来电）。"""
     import threading
@@ -245,23 +248,44 @@ def demo(
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
+    if mode not in ("inbound", "outbound"):
+        raise typer.BadParameter("只能是 inbound 或 outbound", param_hint="--mode")
     fs = FreeSwitch(SimClock(scale), wav_seconds_cap=30)
+    if mode == "outbound":  # the hotline numbers go through `socket` (00_hotline_socket.xml)
+        fs.dialplan = {number: "hotline-socket" for number in fs.dialplan}
     server = EventSocketServer(fs, host="127.0.0.1", port=settings.esl_port, password=settings.esl_password)
     loop = asyncio.new_event_loop()
     started = threading.Event()
+    go = threading.Event()  # calls start once the controller is connected (and listening, in outbound mode)
 
     def simulator() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(server.start())
         started.set()
+        loop.run_until_complete(loop.run_in_executor(None, go.wait, 60))
         loop.run_until_complete(generate(fs, TrafficProfile(calls_per_minute=calls_per_minute)))
 
     threading.Thread(target=simulator, daemon=True, name="simulator").start()
     started.wait(10)
     ctrl = _controller(settings, port=server.port)
+    if mode == "outbound":
+        from switch.outbound import OutboundServer
+
+        outbound = OutboundServer(ctrl, host="127.0.0.1", port=0)
+        outbound.start()
+        fs.outbound_address = ("127.0.0.1", outbound.port)
     register_agents(fs, [a.extension for a in ctrl.acd.agents.values() if a.extension])
     for agent in list(ctrl.acd.agents.values()):
         if agent.extension and agent.state.value == "logged_out":
             ctrl.apply_acd(ctrl.acd.login(agent.agent_number, extension=agent.extension, ready=True))
     typer.echo(f"演示话务已启动：模拟器 ESL 127.0.0.1:{server.port}，{len(ctrl.acd.agents)} 名坐席已签入")
+
+    def release_traffic() -> None:
+        while ctrl.esl is None or not ctrl.esl.connected:
+            gevent.sleep(0.1)
+        go.set()
+
+    import gevent
+
+    gevent.spawn(release_traffic)
     ctrl.run()

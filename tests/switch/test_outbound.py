@@ -49,6 +49,15 @@ def test_call_through_ivr_queue_agent_over_its_own_socket(rig: Rig) -> None:
     assert any("play_and_get_digits" in s for s in sent)
     wait_until(lambda: uuid not in rig.ctrl.sockets, 15, "socket released after hangup")
 
+    def general() -> dict | None:
+        queues = [e for e in rig.events if e["type"] == "queues"]
+        return next((g for g in queues[-1]["groups"] if g["code"] == "general"), None) if queues else None
+
+    # the wallboard's 20-second service level counts the call (answered at once: an agent was ready)
+    wait_until(lambda: (g := general()) is not None and g["offered"] >= 1, 15, "queues event with the call")
+    g = general()
+    assert g["answered_20s"] >= 1 and g["service_level"] == round(g["answered_20s"] / g["offered"], 4)
+
 
 def test_call_routed_while_inbound_connection_sees_the_same_events(rig: Rig) -> None:
     """The inbound connection also receives the caller leg's events: they must not be handled twice."""
