@@ -7,6 +7,7 @@ Each handler takes the controller and the command's fields and returns the reply
 from __future__ import annotations
 
 import re
+import time
 import uuid as uuidlib
 from typing import TYPE_CHECKING, Any
 
@@ -86,7 +87,7 @@ def hold(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     reply = ctrl.api(f"uuid_hold {call.agent_leg}")
     if not reply.startswith("+OK"):
         raise Conflict(f"保持失败：{reply.strip()}")
-    call.held_since = ctrl.clock()
+    call.held_since, call.held_at = ctrl.clock(), time.time()
     ctrl.publish("call_held", call)
     return {"call_uuid": call.uuid}
 
@@ -96,10 +97,9 @@ def retrieve(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     if call.held_since is None:
         raise Conflict("通话未处于保持状态", field="agent_number")
     ctrl.api(f"uuid_hold off {call.agent_leg}")
-    call.hold_s += ctrl.clock() - call.held_since
-    call.held_since = None
-    hold_s = round(call.hold_s, 1)
-    ctrl.write(lambda db: store.upsert_call(db, call.uuid, hold_s=hold_s))
+    ctrl.hold_ended(call)
+    fields = {"hold_s": round(call.hold_s, 1), "holds": [list(h) for h in call.holds]}
+    ctrl.write(lambda db: store.upsert_call(db, call.uuid, **fields))
     ctrl.publish("call_retrieved", call)
     return {"call_uuid": call.uuid, "hold_s": round(call.hold_s, 1)}
 
@@ -112,7 +112,7 @@ def transfer(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         to = _agent(ctrl, target)
         if to.state is not AgentState.ready:
             raise Conflict(f"工号 {target} 当前不可接听", field="target")
-        ctrl.requeue(call, skill_group=call.skill_group or "", agent_numbers=(target,))
+        ctrl.requeue(call, agent_number=target)
         label = f"坐席{target}"
     elif kind == "group":
         if ctrl.acd.config.group(target) is None:

@@ -82,8 +82,10 @@ class LiveCall:
     queued: bool = False
     entered_at: datetime | None = None
     agent_leg: str | None = None
-    held_since: float | None = None
+    held_since: float | None = None  # monotonic clock
+    held_at: float = 0.0  # epoch seconds of the open hold
     hold_s: float = 0.0
+    holds: list[tuple[float, float]] = field(default_factory=list)  # closed holds, epoch seconds
     conference: str | None = None
     agent_leg_in_conference: str | None = None  # the first agent's leg while in a consult / three-way room
     consult_with: str | None = None  # the consulted agent's number
@@ -448,7 +450,15 @@ class Controller:
                     call_uuid=uuid,
                 )
                 store.upsert_call(db, uuid, disposition="blacklisted")
+            elif outcome is not None:
+                store.upsert_call(db, uuid, disposition=outcome)
 
+        # closed without voicemail (that records its own outcome) / a number no tenant answers
+        outcome = None
+        if decision.outcome is Outcome.closed and not any(isinstance(a, Voicemail) for a in decision.actions):
+            outcome = "closed"
+        elif decision.outcome is Outcome.unknown_number:
+            outcome = "failed"
         self.write(record)
         if decision.outcome is Outcome.reject:
             call.ivr_path.append("黑名单")
@@ -484,6 +494,8 @@ class Controller:
                 self.voicemail(call, action)
                 return
             if isinstance(action, Transfer):
+                fields = {"disposition": "transferred", "transferred_to": action.number}
+                self.write(lambda db, f=fields: store.upsert_call(db, call.uuid, **f))
                 self.api(f"uuid_transfer {call.uuid} 'm:^:bridge:sofia/gateway/trunk/{action.number}' inline")
                 return
             if isinstance(action, Hangup):
@@ -776,10 +788,11 @@ class Controller:
             self.hangup(call.agent_leg, "ORIGINATOR_CANCEL")
         if call.conference:
             self.api(f"conference {call.conference} kick all")
-        if call.held_since is not None:
-            call.hold_s += self.clock() - call.held_since
+        self.hold_ended(call)
         self.finish_recording(call)
-        fields: dict = {"hold_s": round(call.hold_s, 1)} if call.hold_s else {}
+        fields: dict = (
+            {"hold_s": round(call.hold_s, 1), "holds": [list(h) for h in call.holds]} if call.holds else {}
+        )
         if call.ivr_path:
             fields["ivr_path"] = " > ".join(call.ivr_path)
         fields.update(ended_at=now(), hangup_cause=h.get("Hangup-Cause"))
@@ -927,28 +940,32 @@ class Controller:
     def release_agent(self, call: LiveCall) -> None:
         if call.uuid in self.acd.calls:
             self.apply_acd(self.acd.call_ended(call.uuid))
-        if call.held_since is not None:
-            call.hold_s += self.clock() - call.held_since
-            call.held_since = None
+        self.hold_ended(call)
         self.finish_recording(call)
 
-    def requeue(self, call: LiveCall, *, skill_group: str, agent_numbers: tuple[str, ...] = ()) -> None:
+    def hold_ended(self, call: LiveCall) -> None:
+        """Close an open hold: count it in the total and keep its interval (QA leaves it out of dead air)."""
+        if call.held_since is None:
+            return
+        call.hold_s += self.clock() - call.held_since
+        call.holds.append((round(call.held_at, 3), round(time.time(), 3)))
+        call.held_since = None
+
+    def requeue(self, call: LiveCall, *, skill_group: str = "", agent_number: str = "") -> None:
+        """Transfer within the centre: the ACD decides first (its refusal changes nothing), then the first
+        agent goes to wrap-up and the caller waits with music for the group / the named colleague."""
+        if agent_number:
+            events = self.acd.transfer_to_agent(call.uuid, agent_number)
+        else:
+            events = self.acd.transfer_to_group(call.uuid, skill_group)
         self.detach_agent_leg(call)
-        self.release_agent(call)
+        self.hold_ended(call)
+        self.finish_recording(call)
         self.api(f"uuid_transfer {call.uuid} 'm:^:park' inline")
         self.sendmsg(call.uuid, "playback", "local_stream://moh")
-        call.queued, call.skill_group = True, skill_group
-        self.apply_acd(
-            self.acd.enqueue(
-                call.uuid,
-                skill_group=skill_group,
-                tenant_id=call.tenant_id,
-                caller=call.caller,
-                called=call.called,
-                agent_numbers=agent_numbers,
-                entered_at=call.entered_at,
-            )
-        )
+        queued = self.acd.calls.get(call.uuid)
+        call.queued, call.skill_group = True, queued.group if queued is not None else skill_group
+        self.apply_acd(events)
 
     def transfer_out(self, call: LiveCall, number: str) -> None:
         self.detach_agent_leg(call)

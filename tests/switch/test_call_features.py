@@ -217,3 +217,93 @@ def test_three_way_ends_when_both_agents_leave(rig: Rig) -> None:
     assert call.disposition == "answered"
     wait_until(lambda: room not in rig.sim.fs.conferences, 20, "room closed")
     wait_until(lambda: rig.ctrl.acd.agents[third].state.value != "in_call", 20, "third released")
+
+
+def test_hold_intervals_reach_the_cdr_and_qa_dead_air(rig: Rig) -> None:
+    """hold in a call → the intervals on the CDR → QA's scorer leaves the hold out of dead air."""
+    import gevent
+
+    from assist.qa import service
+    from assist.qa.tasks import call_holds
+    from models.calls import Recording
+    from models.qa import Transcript, TranscriptSegment
+
+    uuid = rig.sim.call(CallerScript(number="13877730031", digits=["1"], talk_seconds=300))
+    agent = rig.wait_connected(uuid)
+    gevent.sleep(4.5)  # speech before the hold (QA offsets count from the recording's start)
+    assert rig.request("hold", agent_number=agent)["ok"]
+    gevent.sleep(1.5)
+    assert rig.request("retrieve", agent_number=agent)["ok"]
+    assert rig.request("hold", agent_number=agent)["ok"]
+    gevent.sleep(0.5)
+    assert rig.request("hangup", agent_number=agent)["ok"]  # hung up while on hold: that hold ends too
+    call = rig.wait_cdr_closed(uuid)
+    assert call.holds is not None and len(call.holds) == 2
+    (a1, b1), (a2, b2) = call.holds
+    assert 1.2 < b1 - a1 < 4 and b1 <= a2 < b2
+    assert abs(call.hold_s - ((b1 - a1) + (b2 - a2))) < 0.3
+    with rig.sessions() as db:
+        rec = db.scalar(select(Recording).where(Recording.call_uuid == uuid))
+        t = Transcript(
+            tenant_id=call.tenant_id,
+            call_id=call.id,
+            recording_id=rec.id,
+            recording_path=rec.path,
+            status="done",
+            duration_s=20.0,
+        )
+        db.add(t)
+        db.flush()
+        holds = call_holds(db, t)
+        assert len(holds) == 2 and 4 < holds[0][0] < 6 and abs((holds[0][1] - holds[0][0]) - (b1 - a1)) < 0.01
+        hs, he = holds[0]
+        # speech stops 4 s before the hold and starts again 4.5 s after it: more than 8 s of silence,
+        # but outside the hold only 4 s and 4.5 s
+        for idx, (speaker, start, end, text) in enumerate(
+            [
+                ("agent", 0.0, hs - 4, "您好，12345热线"),
+                ("citizen", he + 4.5, he + 6, "好的，谢谢"),
+            ]
+        ):
+            db.add(
+                TranscriptSegment(
+                    transcript_id=t.id, idx=idx, speaker=speaker, start=start, end=end, text=text, words=[]
+                )
+            )
+        db.flush()
+        db.refresh(t)
+        without = service.score_transcript(db, t, holds=[])
+        assert "dead_air" in {d.rule_code for d in without.deductions}
+        from models.org import User
+        from models.scope import scope_for
+
+        admin = scope_for(db, db.scalar(select(User).where(User.username == "admin")))
+        with_holds = service.score_transcript(
+            db, t, holds=holds, force=True, actor=admin
+        )  # 1st may be in review
+        assert "dead_air" not in {d.rule_code for d in with_holds.deductions}
+        db.rollback()
+
+
+def test_transfer_to_an_agent_goes_through_the_acd(rig: Rig) -> None:
+    uuid = rig.sim.call(CallerScript(number="13877730041", digits=["1"], talk_seconds=300))
+    agent = rig.wait_connected(uuid)
+    others = [a for a in rig.ctrl.acd.agents.values() if a.agent_number != agent and a.state.value == "ready"]
+    busy, target = others[0].agent_number, others[1].agent_number
+    rig.ctrl.apply_acd(rig.ctrl.acd.set_not_ready(busy, "会议"))
+    refused = rig.request("transfer", agent_number=agent, target_type="agent", target=busy)
+    assert refused["status"] == 409 and refused["field"] == "target"
+    assert rig.ctrl.calls[uuid].agent_number == agent  # the refusal changed nothing
+    assert rig.ctrl.acd.agents[agent].state.value == "in_call"
+    reply = rig.request("transfer", agent_number=agent, target_type="agent", target=target)
+    assert reply["ok"] and reply["transferred_to"] == f"坐席{target}", reply
+    wait_until(lambda: rig.ctrl.calls[uuid].bridges == 2, 30, "second agent connected")
+    assert rig.ctrl.calls[uuid].agent_number == target
+    assert rig.ctrl.acd.agents[agent].state.value in ("wrap_up", "ready")
+    assert rig.request("hangup", agent_number=target)["ok"]
+    call = rig.wait_cdr_closed(uuid)
+    assert (
+        call.agent_number == target
+        and call.transferred_to == f"坐席{target}"
+        and call.disposition == "answered"
+    )
