@@ -125,6 +125,7 @@ def test_supervisor_sees_hotspots_cluster_tickets_and_exports(login, base_url, w
     detail = page.locator("[data-test=hotspot-tickets]")
     expect(detail.locator(".el-table__body tr")).to_have_count(len(item["ticket_ids"]))
     expect(detail.locator(".el-table__body tr", has_text=mark)).to_have_count(len(water))
+    page.wait_for_timeout(500)  # the drawer's slide-in, for the screenshot
     shot(page, "hotspots")
     page.keyboard.press("Escape")
     with page.expect_download() as dl:
