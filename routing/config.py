@@ -142,6 +142,7 @@ class TenantConfig:
     ivr_menu: IvrMenu | None = None  # None: welcome prompt, then straight to `default_group`
     default_group: str | None = None
     after_hours: AfterHours = AfterHours.voicemail
+    survey: bool = True  # satisfaction survey after the agent hangs up
 
 
 @dataclass(frozen=True, slots=True)

@@ -733,7 +733,7 @@ class Controller:
             return  # no answer / busy: handled by BACKGROUND_JOB
         self.release_agent(call)
         self.write(lambda db: store.upsert_call(db, caller_uuid, hangup_by="agent"))
-        if self.survey and not call.ended:
+        if self.survey_wanted(call) and not call.ended:
             call.survey = True
             call.collect_var = "survey_rating"  # type: ignore[attr-defined]
             self.sendmsg(
@@ -742,6 +742,8 @@ class Controller:
                 f"1 1 1 5000 # {prompt_url(SURVEY_PROMPT)} silence_stream://250 survey_rating ^[1-3]$ 3000",
                 call=call,
             )
+        elif not call.ended and not getattr(call, "survey_done", False):
+            self.hangup(caller_uuid, "NORMAL_CLEARING")  # no survey: the caller is not left waiting
 
     def callback_done(self, uuid: str, h: dict[str, str]) -> None:
         agent_number = self.outbound_calls.pop(uuid)
@@ -757,7 +759,13 @@ class Controller:
         except DomainError:
             log.info("agent state after callback unchanged", extra={"agent_number": agent_number})
 
+    def survey_wanted(self, call: LiveCall) -> bool:
+        """The controller's switch and the tenant's (`call_settings.survey_enabled`) both on."""
+        tenant = self.acd.config.tenant(call.tenant_id) if call.tenant_id is not None else None
+        return self.survey and (tenant is None or tenant.survey)
+
     def finish_survey(self, call: LiveCall, digits: str) -> None:
+        """A key 1–3 is a rating; a timeout or another key leaves satisfaction empty (not rated)."""
         rating = SURVEY_RATING.get(digits)
         if rating is not None:
             self.write(lambda db: store.set_satisfaction(db, call.uuid, rating))

@@ -389,6 +389,7 @@ class SettingsIn(BaseModel):
     windows: list[WindowIn] = []
     after_hours: Literal["voicemail", "hangup"] = "voicemail"
     prompts: dict[str, str] = Field(default_factory=dict, description="提示音：welcome、closed、holiday、…")
+    survey_enabled: bool = Field(default=True, description="坐席挂机后是否转满意度评价")
 
 
 class SettingsOut(ORMModel):
@@ -400,6 +401,7 @@ class SettingsOut(ORMModel):
     windows: list[dict[str, Any]]
     after_hours: str
     prompts: dict[str, str]
+    survey_enabled: bool
 
 
 class HolidayIn(BaseModel):

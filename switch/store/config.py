@@ -308,13 +308,15 @@ def get_settings(db: Session, scope: Scope, tenant_id: int) -> CallSettings:
             windows=[],
             after_hours=AfterHoursAction.voicemail,
             prompts={},
+            survey_enabled=True,
         )
     return s
 
 
 def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> CallSettings:
     """Replace a tenant's settings: ivr_menu_id (None: no menu), default_group_id, always_open, timezone,
-    windows [{weekdays, start "HH:MM", end "HH:MM"}], after_hours, prompts {key: prompt}."""
+    windows [{weekdays, start "HH:MM", end "HH:MM"}], after_hours, prompts {key: prompt},
+    survey_enabled (the satisfaction survey after the agent hangs up)."""
     check_tenant(db, scope, tenant_id)
     s = db.get(CallSettings, tenant_id)
     if s is None:
@@ -362,6 +364,7 @@ def put_settings(db: Session, scope: Scope, tenant_id: int, **fields: Any) -> Ca
     s.windows = windows
     s.after_hours = str(AfterHoursAction(fields.get("after_hours") or AfterHoursAction.voicemail))
     s.prompts = prompts
+    s.survey_enabled = bool(fields.get("survey_enabled", True))
     s.updated_at = utcnow()
     db.flush()
     bump_config_version(db)

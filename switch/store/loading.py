@@ -113,6 +113,7 @@ def load_config(db: Session) -> CentreConfig:
                 ivr_menu=menu,
                 default_group=code_by_id.get(s.default_group_id) if s and s.default_group_id else None,
                 after_hours=AfterHours(s.after_hours) if s else AfterHours.voicemail,
+                survey=s.survey_enabled if s and s.survey_enabled is not None else True,
             )
         )
     group_cfgs = tuple(
