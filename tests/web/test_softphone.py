@@ -196,6 +196,37 @@ def test_state_survives_a_page_reload(login, base_url, switchboard):
     softphone(base_url, "agent07", "logout")
 
 
+def test_state_is_read_again_after_the_websocket_reconnects(login, base_url, switchboard):
+    """Events sent while the desk's WebSocket is down are lost; on reconnect the bar asks the controller."""
+    only_ready(base_url, "1003")
+    desk = Desk(login, base_url, "agent03", "8003")
+    gate = {"open": True, "sockets": []}
+
+    def route(ws) -> None:
+        if not gate["open"]:
+            ws.close()  # the network is still down: the page retries later
+            return
+        ws.connect_to_server()
+        gate["sockets"].append(ws)
+
+    desk.page.route_web_socket(re.compile(r"/api/ws"), route)
+    desk.page.reload()
+    desk.sign_in()
+    gate["open"] = False
+    gate["sockets"][-1].close()
+    # meanwhile a supervisor puts the agent not ready: the desk cannot hear about it
+    boss = _headers(base_url, "supervisor")
+    r = httpx.post(
+        f"{base_url}/api/softphone/not-ready", json={"agent_number": "1003", "reason": "会议"}, headers=boss
+    )
+    assert r.status_code == 200, r.text
+    desk.page.wait_for_timeout(1500)
+    expect(desk.state).to_have_text("空闲")  # still the old state: nothing polls behind the socket
+    gate["open"] = True
+    expect(desk.state).to_have_text("置忙（会议）", timeout=30_000)
+    softphone(base_url, "agent03", "logout")
+
+
 def test_three_way_with_an_external_number(login, base_url, switchboard):
     desk, caller = desk_in_call(login, base_url, switchboard, 8)
     third = "13977009876"
