@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 
+import redis
 from prometheus_client import start_http_server
 from sqlalchemy import select
 
@@ -39,12 +42,19 @@ def open_recording_finder(settings: Settings) -> Callable[[str], str | None]:
     return find
 
 
+def _publish(bus: Bus, message: dict) -> None:
+    try:
+        bus.publish(TRANSCRIPTS, message)
+    except redis.RedisError:  # the line is lost, the call goes on being followed
+        log.warning("transcript not published", extra={"call_uuid": message.get("call_uuid")})
+
+
 def build(settings: Settings, bus: Bus) -> LiveTranscriber:
     asr = get_asr_settings()
     model = load_model(model_dir(settings.data_dir, asr.model_dir), threads=settings.whisper_threads)
     return LiveTranscriber(
         whisper_transcriber(model, asr, settings.live_asr_prompt),
-        lambda message: bus.publish(TRANSCRIPTS, message),
+        lambda message: _publish(bus, message),
         open_recording_finder(settings),
         roles=asr.roles(),
         max_streams=settings.live_asr_max_streams,
@@ -62,16 +72,23 @@ def serve(settings: Settings, stop: threading.Event | None = None) -> None:
     live = build(settings, bus)
     if settings.live_asr_metrics_port:
         start_http_server(settings.live_asr_metrics_port, addr="127.0.0.1")
-    pubsub = bus.subscribe(EVENTS)
+    pubsub = [bus.subscribe(EVENTS)]
     log.info(
         "live transcription ready",
         extra={"max_streams": settings.live_asr_max_streams, "metrics_port": settings.live_asr_metrics_port},
     )
 
     def events(timeout: float) -> dict | None:
-        return decode(pubsub.get_message(timeout=timeout))
+        try:
+            return decode(pubsub[0].get_message(timeout=timeout))
+        except redis.ConnectionError:  # Redis restarted: subscribe again, the calls followed go on
+            log.warning("bus connection lost, resubscribing")
+            time.sleep(1)
+            with contextlib.suppress(redis.ConnectionError):
+                pubsub[0] = bus.subscribe(EVENTS)
+            return None
 
     try:
         live.run(events, stop)
     finally:
-        pubsub.close()
+        pubsub[0].close()

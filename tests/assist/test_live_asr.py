@@ -223,3 +223,63 @@ def test_transcripts_reach_the_agent_on_the_call_and_monitors_of_the_tenant_only
     assert not visible(event, scope({"agent"}, {2}), "1002")  # another agent of the same centre
     assert visible(event, scope({"supervisor"}, {2}), None)
     assert not visible(event, scope({"supervisor"}, {3}), None)  # another tenant's monitor
+
+
+def test_the_live_process_follows_a_connected_call_from_the_bus_and_publishes_on_it(tmp_path):
+    """`hotline asr live` as deployed: call_connected on the bus → the call's open recording in the database
+    → transcript events on the bus (real Redis, real database, real model)."""
+    import uuid
+
+    from assist.asr.events import TRANSCRIPTS
+    from assist.asr.live_run import serve
+    from models.bus import EVENTS, Bus, decode
+    from models.calls import Recording
+    from models.db import make_engine, make_sessionmaker
+    from models.migrate import upgrade
+    from tests.conftest import REDIS_TEST_URL
+
+    url = f"sqlite:///{tmp_path / 'live.db'}"
+    upgrade(url)
+    namespace = f"live{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        database_url=url,
+        redis_url=REDIS_TEST_URL,
+        data_dir=tmp_path / "data",
+        extra={"bus_namespace": namespace},
+    )
+    path = tmp_path / "recordings" / "call-1.wav"
+    with make_sessionmaker(make_engine(url))() as db:
+        db.add(Recording(call_uuid="call-1", path=str(path)))
+        db.commit()
+    bus = Bus(REDIS_TEST_URL, namespace)
+    heard = bus.subscribe(TRANSCRIPTS)
+    stop = threading.Event()
+    process = threading.Thread(target=serve, args=(settings, stop), daemon=True)
+    process.start()
+    try:
+        deadline = time.monotonic() + 120  # the model is assembled and loaded first
+        while bus.redis.pubsub_numsub(bus.key(EVENTS))[0][1] == 0:
+            assert time.monotonic() < deadline and process.is_alive(), "live process did not subscribe"
+            time.sleep(0.2)
+        writer = feed(path, "call_standard", speed=2.0)
+        event = {"type": "call_connected", "call_uuid": "call-1", "agent_number": "1001", "tenant_id": 1}
+        bus.publish(EVENTS, event)
+        got: list[dict] = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not any(
+            m["speaker"] == "citizen" and m["final"] and "楼下" in m["text"] for m in got
+        ):
+            message = decode(heard.get_message(timeout=0.5))
+            if message:
+                got.append(message)
+        assert any(m["speaker"] == "citizen" and "楼下" in m["text"] for m in got), got
+        assert all(
+            m["type"] == "transcript" and m["call_uuid"] == "call-1" and m["tenant_id"] == 1 for m in got
+        )
+        writer.join(30)
+        bus.publish(EVENTS, {"type": "call_ended", "call_uuid": "call-1"})
+    finally:
+        stop.set()
+        process.join(60)
+        heard.close()
+    assert not process.is_alive()
