@@ -93,17 +93,35 @@ def test_self_service_keeps_the_status_from_other_callers(rig: Rig) -> None:
     rig.wait_cdr_closed(uuid)
 
 
+def ready_colleague(rig: Rig, agent: str) -> str:
+    return next(
+        a.agent_number
+        for a in rig.ctrl.acd.agents.values()
+        if a.agent_number != agent and a.state.value == "ready"
+    )
+
+
+def start_three_way(rig: Rig, agent: str) -> tuple[str, str]:
+    """The agent brings a ready colleague into a three-way; (colleague, room) once all three are in."""
+    third = ready_colleague(rig, agent)
+    reply = rig.request("three_way", agent_number=agent, target=third)
+    assert reply["ok"], reply
+    room = reply["conference"]
+    wait_until(
+        lambda: room in rig.sim.fs.conferences and len(rig.sim.fs.conferences[room].members) == 3,
+        30,
+        "three members",
+    )
+    return third, room
+
+
 def _consulting(rig: Rig, number: str) -> tuple[str, str, str, str, str]:
     """A connected call whose agent consults a colleague who answers: (caller uuid, agent, first leg,
     colleague, consulted leg)."""
     uuid = rig.sim.call(CallerScript(number=number, digits=["1"], talk_seconds=300))
     agent = rig.wait_connected(uuid)
     first = rig.ctrl.calls[uuid].agent_leg
-    colleague = next(
-        a.agent_number
-        for a in rig.ctrl.acd.agents.values()
-        if a.agent_number != agent and a.state.value == "ready"
-    )
+    colleague = ready_colleague(rig, agent)
     assert rig.request("consult_complete", agent_number=agent)["status"] == 409  # no consult yet
     reply = rig.request("consult", agent_number=agent, target=colleague)
     assert reply["ok"], reply
@@ -195,19 +213,7 @@ def test_first_agent_hangs_up_during_consult_and_the_colleague_takes_the_call(ri
 def test_three_way_ends_when_both_agents_leave(rig: Rig) -> None:
     uuid = rig.sim.call(CallerScript(number="13877730016", digits=["1"], talk_seconds=300))
     agent = rig.wait_connected(uuid)
-    third = next(
-        a.agent_number
-        for a in rig.ctrl.acd.agents.values()
-        if a.agent_number != agent and a.state.value == "ready"
-    )
-    reply = rig.request("three_way", agent_number=agent, target=third)
-    assert reply["ok"], reply
-    room = reply["conference"]
-    wait_until(
-        lambda: room in rig.sim.fs.conferences and len(rig.sim.fs.conferences[room].members) == 3,
-        30,
-        "3 members",
-    )
+    third, room = start_three_way(rig, agent)
     assert rig.request("hangup", agent_number=agent)["ok"]  # the first agent leaves; caller and third go on
     wait_until(lambda: rig.ctrl.acd.agents[agent].state.value != "in_call", 20, "first agent released")
     assert len(rig.sim.fs.conferences[room].members) == 2 and not rig.sim.fs.channels[uuid].gone
@@ -307,3 +313,34 @@ def test_transfer_to_an_agent_goes_through_the_acd(rig: Rig) -> None:
         and call.transferred_to == f"坐席{target}"
         and call.disposition == "answered"
     )
+
+
+def test_after_hours_without_voicemail_is_closed(pg_url: str, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from models.org import User
+    from models.scope import scope_for
+    from switch import store
+    from tests.switch.rig import ScaledClock
+
+    sunday_night = datetime(2026, 11, 29, 15, 0, tzinfo=UTC)  # 23:00 in Nanning
+    r = Rig(pg_url, tmp_path, clock=ScaledClock(1, sunday_night))
+    tenant = r.ctrl.acd.config.tenant_for_called("123451")
+    keep = ("ivr_menu_id", "default_group_id", "always_open", "timezone", "windows", "after_hours", "prompts")
+
+    def put(**change) -> None:
+        with r.sessions() as db:
+            scope = scope_for(db, db.scalar(select(User).where(User.username == "admin")))
+            s = store.get_settings(db, scope, tenant.tenant_id)
+            store.put_settings(db, scope, tenant.tenant_id, **{**{k: getattr(s, k) for k in keep}, **change})
+            db.commit()
+        r.ctrl.reload_config()
+
+    try:
+        put(after_hours="hangup")
+        uuid = r.sim.call(CallerScript(number="13877730061", destination="123451", talk_seconds=3))
+        call = r.wait_cdr_closed(uuid)
+        assert call.disposition == "closed" and call.agent_number is None
+    finally:
+        put(after_hours="voicemail")
+        r.close()

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from models.calls import BlacklistAttempt, MissedCall, Recording, Voicemail
 from switch.simulator import CallerScript
 from tests.switch.rig import Rig, ScaledClock, wait_until
+from tests.switch.test_call_features import start_three_way
 
 
 @pytest.fixture
@@ -152,19 +153,7 @@ def test_three_way_and_supervisor_listen_whisper_barge(rig: Rig) -> None:
     wait_until(lambda: getattr(rig.sim.fs.channels[leg], "eavesdrop_mode", "") == "whisper", 10, "whisper")
     assert rig.request("eavesdrop", extension="8100", target=agent, mode="barge")["ok"]
     wait_until(lambda: getattr(rig.sim.fs.channels[leg], "eavesdrop_mode", "") == "barge", 10, "barge")
-    third = next(
-        a.agent_number
-        for a in rig.ctrl.acd.agents.values()
-        if a.agent_number != agent and a.state.value == "ready"
-    )
-    reply = rig.request("three_way", agent_number=agent, target=third)
-    assert reply["ok"], reply
-    room = reply["conference"]
-    wait_until(
-        lambda: room in rig.sim.fs.conferences and len(rig.sim.fs.conferences[room].members) == 3,
-        30,
-        "three members",
-    )
+    third, room = start_three_way(rig, agent)
     rig.sim.run(lambda: [rig.sim.fs.spawn(rig.sim.fs.hangup(uuid, "NORMAL_CLEARING", "recv_bye"))])
     call = rig.wait_cdr_closed(uuid)
     assert call.disposition == "answered"
