@@ -8,6 +8,7 @@ socket. The controller's inbound connection still carries api/bgapi/originate an
 from __future__ import annotations
 
 import logging
+import time
 
 import gevent
 import gevent.event
@@ -38,6 +39,9 @@ class OutboundServer:
         self.controller = controller
         self.server = StreamServer((host, port), self._serve)
         self.sessions_served = 0
+        self.handshake_ms: list[
+            float
+        ] = []  # accept → the call handed to the controller (connect, myevents, linger)
 
     @property
     def port(self) -> int:
@@ -62,6 +66,7 @@ class OutboundServer:
         gone = gevent.event.Event()
         session.register_handle("DISCONNECT", lambda _event: gone.set())
         uuid = ""
+        started = time.perf_counter()
         try:
             session.connect()
             data = session.session_data or {}
@@ -75,6 +80,7 @@ class OutboundServer:
             for name in self.call_events():
                 session.register_handle(name, lambda event: self.controller._guard(event, from_socket=True))
             self.controller._guard(_Fed(data), from_socket=True)
+            self.handshake_ms.append((time.perf_counter() - started) * 1000)
             gone.wait()
         except (OutboundSessionHasGoneAway, OSError):
             log.info("outbound socket closed early", extra={"uuid": uuid, "peer": str(address)})
