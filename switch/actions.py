@@ -72,6 +72,10 @@ def answer(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
 
 
 def hangup(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
+    agent = ctrl.acd.agents.get(f["agent_number"] or "")
+    if agent is not None and agent.call_id in ctrl.outbound_calls:  # 回拨: the agent's own leg is the call
+        ctrl.hangup(agent.call_id)
+        return {"call_uuid": agent.call_id}
     call = _agent_call(ctrl, f["agent_number"])
     if call.conference:
         ctrl.hangup(call.agent_leg_in_conference or call.uuid)

@@ -423,6 +423,11 @@ def test_callback_from_the_desk_history(login, base_url, switchboard):
     expect(desk.state).to_have_text("通话中", timeout=15_000)
     row = cdr(base_url, number)
     assert (row["direction"], row["caller"], row["agent_number"]) == ("outbound", "077112345", "1012")
-    sim(switchboard, lambda fs: [fs.spawn(fs.hangup(ch.uuid)) for ch in legs_to("8012")(fs)])
+    # 挂机 on the bar ends the callback: both legs go, the record closes, the agent is in wrap-up
+    desk.page.click("[data-test=phone-hangup]")
     expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    assert wait_sim(
+        switchboard, lambda fs: not legs_to(number)(fs) and not legs_to("8012")(fs) or None, "legs gone"
+    )
+    assert cdr(base_url, number, closed=True)["disposition"] == "answered"
     softphone(base_url, "agent12", "logout")
