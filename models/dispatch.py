@@ -77,6 +77,35 @@ class DispatchModel(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     activated_at: Mapped[datetime | None] = mapped_column()
+    # thresholds edited by an admin after training (auto-dispatch reads `thresholds`, not the blob)
+    thresholds_updated_at: Mapped[datetime | None] = mapped_column()
+    thresholds_updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class TrainingJob(Base):
+    """One training run in the background: its status, progress by stage, and the model it made."""
+
+    __tablename__ = "dispatch_training_jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    # the tenant while queued/running, NULL once finished: the unique index lets one job run per tenant
+    active_tenant_id: Mapped[int | None] = mapped_column(Integer, unique=True)
+    # a random token the task carries: a worker on another database does not find it
+    token: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued | running | succeeded | failed
+    stage: Mapped[str] = mapped_column(String(32), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)  # 0..1 over all stages
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api | cli | nightly
+    note: Mapped[str | None] = mapped_column(String(255))
+    promote: Mapped[bool | None] = mapped_column(Boolean)
+    error: Mapped[str | None] = mapped_column(Text)
+    model_id: Mapped[int | None] = mapped_column(ForeignKey("dispatch_models.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)  # last progress report (heartbeat)
+    finished_at: Mapped[datetime | None] = mapped_column()
 
 
 class DispatchSuggestion(Base):

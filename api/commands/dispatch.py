@@ -102,18 +102,31 @@ def train_from_history(
     ] = None,
     note: Annotated[str | None, typer.Option(help="版本说明")] = None,
 ) -> None:
-    """用本平台的历史工单（最终承办单位；退回作为反例）和工单员纠正训练新模型版本。"""
-    from sqlalchemy import select
+    """用本平台的历史工单（最终承办单位；退回作为反例）和工单员纠正训练新模型版本（显示进度与剩余时间）。"""
+    from tqdm import tqdm
 
     from api.cli import _sessionmaker
-    from assist.dispatch import service
+    from assist.dispatch import jobs
+    from assist.dispatch.tasks import retrain
     from models.db import session_scope
-    from models.org import Tenant
+    from models.dispatch import DispatchModel
 
-    with session_scope(_sessionmaker()) as db:
-        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)).order_by(Tenant.id))
-        service.sync_outcomes(db)
-        row = service.train_model(db, tenant_id=root, promote=promote, note=note or "命令行训练")
+    factory = _sessionmaker()
+    bar = tqdm(
+        total=100, unit="%", bar_format="{desc} {percentage:3.0f}%|{bar}| 已用 {elapsed}，剩余约 {remaining}"
+    )
+
+    def hook(stage: str, fraction: float) -> None:
+        bar.set_description_str(jobs.STAGE_TEXT.get(stage, stage))
+        bar.update(round(100 * fraction) - bar.n)
+
+    job = retrain(factory, note=note or "命令行训练", source="cli", hook=hook, promote=promote)
+    bar.close()
+    if job.status != "succeeded":
+        typer.echo(f"训练失败：{job.error}", err=True)
+        raise typer.Exit(1)
+    with session_scope(factory) as db:
+        row = db.get(DispatchModel, job.model_id)
         m = row.metrics
         typer.echo(
             f"模型 v{row.version}（{row.status}）：{row.n_samples} 条，{len(row.labels)} 个单位/类别；"

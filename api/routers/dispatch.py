@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 
 from api.deps import DB, CurrentScope, Paging, require_roles
 from api.schemas import PROBLEM_RESPONSES, ORMModel, Page
-from assist.dispatch import service
+from assist.dispatch import jobs, service
 from assist.hotspot import notify as hotspot_notify
 from assist.hotspot import service as hotspots
 from assist.hotspot.report import hotspot_workbook
+from models.errors import DomainError
 from models.org import Role
 from models.scope import Scope
 
@@ -23,6 +24,11 @@ Centre = Annotated[Scope, require_roles(Role.dispatcher, Role.workstation, Role.
 Dispatcher = Annotated[Scope, require_roles(Role.dispatcher, Role.workstation)]
 Oversight = Annotated[Scope, require_roles(Role.dispatcher, Role.supervisor, Role.revisit_officer)]
 Admin = Annotated[Scope, require_roles()]
+
+
+class Unavailable(DomainError):
+    status = 503
+    title = "服务暂不可用"
 
 
 def _root(db, scope: Scope) -> int:
@@ -179,6 +185,63 @@ class ModelOut(BaseModel):
     note: str | None
     created_at: datetime
     activated_at: datetime | None
+    thresholds_updated_at: datetime | None = Field(description="阈值最近一次人工修改时间")
+    thresholds_updated_by_id: int | None
+    label_names: dict[str, str] = Field(description="类别对应的单位名称")
+
+
+def _model_out(db, row) -> ModelOut:
+    return ModelOut(**service.model_for_export(row), label_names=service.label_names(db, row.labels))
+
+
+Threshold = Annotated[float | None, Field(ge=0, le=1)]
+
+
+class ThresholdsIn(BaseModel):
+    thresholds: dict[str, Threshold] = Field(
+        default_factory=dict, description="类别 → 自动派单阈值（0~1；null：该类别不自动派单），只改列出的类别"
+    )
+    default_threshold: Threshold = Field(default=None, description="未单独设阈值的类别使用的默认阈值")
+    set_default: bool = Field(default=False, description="同时修改默认阈值")
+
+
+class TrainingJobOut(ORMModel):
+    id: int
+    status: Literal["queued", "running", "succeeded", "failed"]
+    stage: str
+    stage_text: str
+    progress: float = Field(description="整体进度 0~1")
+    source: str
+    note: str | None
+    error: str | None = Field(description="失败原因")
+    model_id: int | None
+    model_version: int | None
+    created_at: datetime
+    started_at: datetime | None
+    updated_at: datetime
+    finished_at: datetime | None
+    eta_seconds: float | None = Field(description="预计剩余秒数")
+
+
+def _job_out(db, job) -> TrainingJobOut:
+    model = jobs.job_model(db, job)
+    return TrainingJobOut(
+        id=job.id,
+        status=job.status,
+        stage=job.stage,
+        stage_text=jobs.STAGE_TEXT.get(job.stage, job.stage),
+        progress=job.progress,
+        source=job.source,
+        note=job.note,
+        error=job.error,
+        model_id=job.model_id,
+        model_version=model.version if model else None,
+        created_at=job.created_at,
+        started_at=job.started_at,
+        updated_at=job.updated_at,
+        finished_at=job.finished_at,
+        eta_seconds=jobs.eta_seconds(job),
+    )
 
 
 class SettingsIn(BaseModel):
@@ -194,32 +257,71 @@ class SettingsOut(ORMModel):
 
 @router.get("/dispatch/models", response_model=list[ModelOut], summary="模型版本及指标")
 def list_models(db: DB, scope: Oversight) -> list[ModelOut]:
-    return [ModelOut(**service.model_for_export(r)) for r in service.list_models(db, _root(db, scope))]
+    return [_model_out(db, r) for r in service.list_models(db, _root(db, scope))]
 
 
 @router.post(
-    "/dispatch/models/train", response_model=ModelOut, status_code=201, summary="用历史工单训练新版本"
+    "/dispatch/models/train",
+    response_model=TrainingJobOut,
+    status_code=202,
+    summary="用历史工单训练新版本（后台任务，返回任务编号）",
 )
-def train_model(db: DB, scope: Admin, promote: bool | None = None, note: str | None = None) -> ModelOut:
-    row = service.train_model(
-        db, tenant_id=_root(db, scope), user_id=scope.user_id, promote=promote, note=note
+def train_model(
+    request: Request,
+    response: Response,
+    db: DB,
+    scope: Admin,
+    promote: bool | None = None,
+    note: Annotated[str | None, Query(max_length=255)] = None,
+) -> TrainingJobOut:
+    from assist.dispatch.tasks import enqueue_training
+
+    job = jobs.start_job(db, tenant_id=_root(db, scope), user_id=scope.user_id, note=note, promote=promote)
+    db.commit()
+    if not enqueue_training(request.app.state.celery, job.id, job.token):
+        jobs.discard(db, job)
+        db.commit()
+        raise Unavailable("后台任务队列不可用，训练未能提交，请稍后再试")
+    response.headers["Location"] = f"/api/dispatch/models/train/{job.id}"
+    return _job_out(db, job)
+
+
+@router.get("/dispatch/models/train", response_model=list[TrainingJobOut], summary="最近的训练任务")
+def list_training_jobs(
+    db: DB, scope: Oversight, limit: Annotated[int, Query(ge=1, le=100)] = 20
+) -> list[TrainingJobOut]:
+    return [_job_out(db, j) for j in jobs.list_jobs(db, _root(db, scope), limit)]
+
+
+@router.get("/dispatch/models/train/{job_id}", response_model=TrainingJobOut, summary="训练任务的状态与进度")
+def get_training_job(job_id: int, db: DB, scope: Oversight) -> TrainingJobOut:
+    return _job_out(db, jobs.get_job(db, _root(db, scope), job_id))
+
+
+@router.put(
+    "/dispatch/models/{version}/thresholds", response_model=ModelOut, summary="修改模型版本的分类别阈值"
+)
+def put_thresholds(version: int, body: ThresholdsIn, db: DB, scope: Admin) -> ModelOut:
+    root = _root(db, scope)
+    row = service.edit_thresholds(
+        db, tenant_id=root, version=version, user_id=scope.user_id, **body.model_dump()
     )
     db.commit()
-    return ModelOut(**service.model_for_export(row))
+    return _model_out(db, row)
 
 
 @router.post("/dispatch/models/{version}/activate", response_model=ModelOut, summary="启用指定版本")
 def activate(version: int, db: DB, scope: Admin) -> ModelOut:
     row = service.activate(db, tenant_id=_root(db, scope), version=version)
     db.commit()
-    return ModelOut(**service.model_for_export(row))
+    return _model_out(db, row)
 
 
 @router.post("/dispatch/models/rollback", response_model=ModelOut, summary="回滚到上一版本")
 def rollback(db: DB, scope: Admin) -> ModelOut:
     row = service.rollback(db, tenant_id=_root(db, scope))
     db.commit()
-    return ModelOut(**service.model_for_export(row))
+    return _model_out(db, row)
 
 
 @router.get("/dispatch/shadow", summary="影子运行统计（建议与人工选择对比）")

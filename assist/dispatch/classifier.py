@@ -23,6 +23,12 @@ from assist.dispatch.catalogue import CatalogueFeatures, DutyEntry
 from assist.dispatch.text import normalise, tokenize
 
 Embedder = Callable[[list[str]], np.ndarray]
+# (stage, fraction of that stage done): "vectorise", "cross_validate", "calibrate"
+StageProgress = Callable[[str, float], None]
+
+
+def _quiet(stage: str, fraction: float) -> None:
+    pass
 
 
 def _words(text: str) -> list[str]:
@@ -91,8 +97,14 @@ class TextClassifier:
 
     # training -----------------------------------------------------------------------------------
     def fit(
-        self, texts: Sequence[str], labels: Sequence[str], sample_weight: Sequence[float] | None = None
+        self,
+        texts: Sequence[str],
+        labels: Sequence[str],
+        sample_weight: Sequence[float] | None = None,
+        progress: StageProgress | None = None,
     ) -> TextClassifier:
+        progress = progress or _quiet
+        progress("vectorise", 0.0)
         texts = [normalise(t) for t in texts]
         y = np.asarray([str(label) for label in labels])
         weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
@@ -110,12 +122,16 @@ class TextClassifier:
             if pseudo
             else None
         )
-        self.oof_scores_ = self._out_of_fold_scores(x, y, weights)
+        progress("cross_validate", 0.0)
+        self.oof_scores_ = self._out_of_fold_scores(x, y, weights, progress)
+        progress("calibrate", 0.0)
         self.calibrator_ = LogisticRegression(C=1.0, max_iter=1000)
         self.calibrator_.fit(self.oof_scores_, y)
         self.oof_proba_ = self.calibrator_.predict_proba(self.oof_scores_)
         self.oof_labels_ = y
+        progress("calibrate", 0.2)  # the final SVM on everything: about one fold and a quarter of work
         self.svm_ = self._fit_svm(x, y, weights)
+        progress("calibrate", 1.0)
         return self
 
     def _fit_svm(self, x, y: np.ndarray, weights: np.ndarray | None) -> LinearSVC:
@@ -139,17 +155,19 @@ class TextClassifier:
             out[:, index[c]] = raw[:, j]
         return out
 
-    def _out_of_fold_scores(self, x, y: np.ndarray, weights: np.ndarray | None) -> np.ndarray:
+    def _out_of_fold_scores(
+        self, x, y: np.ndarray, weights: np.ndarray | None, progress: StageProgress = _quiet
+    ) -> np.ndarray:
         k = max(2, min(self.folds, int(np.bincount(np.unique(y, return_inverse=True)[1]).min()), len(y) // 2))
         splitter = StratifiedKFold(n_splits=k, shuffle=True, random_state=self.seed)
         oof = np.zeros((len(y), len(self.classes_)))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            for train, held in splitter.split(np.zeros(len(y)), y):
-                if len(np.unique(y[train])) < 2:
-                    continue
-                svm = self._fit_svm(x[train], y[train], None if weights is None else weights[train])
-                oof[held] = self._scores(svm, x[held])
+            for n, (train, held) in enumerate(splitter.split(np.zeros(len(y)), y), start=1):
+                if len(np.unique(y[train])) >= 2:
+                    svm = self._fit_svm(x[train], y[train], None if weights is None else weights[train])
+                    oof[held] = self._scores(svm, x[held])
+                progress("cross_validate", n / k)
         return oof
 
     # prediction ---------------------------------------------------------------------------------

@@ -62,8 +62,16 @@ def decide(
     resolve: Resolver,
     exclude: Sequence[str] = (),
     k: int = 3,
+    thresholds: dict[str, float | None] | None = None,
+    default_threshold: float | None = None,
 ) -> Decision:
-    """Rank labels for `text`; auto only when the top one clears its label's threshold and names a unit."""
+    """Rank labels for `text`; auto only when the top one clears its label's threshold and names a unit.
+
+    `thresholds` / `default_threshold`: the version's current values (an admin may have edited them
+    after training); without them, the ones chosen at training time.
+    """
+    if thresholds is None:
+        thresholds, default_threshold = model.thresholds, model.default_threshold
     row = model.classifier.features(text)  # vectorised once for ranking and all explanations
     ranked = model.classifier.rank(text, k=k, exclude=exclude, row=row)
     matches = {m.label: m for m in catalogue.match(text)}
@@ -84,11 +92,11 @@ def decide(
         if entry is not None and entry.duty:
             reasons.append(f"职责：{entry.duty}")
         out.append(Suggestion(r.label, unit_id, name, round(r.confidence, 4), reasons))
-    threshold = model.thresholds.get(out[0].label, model.default_threshold) if out else None
+    threshold = thresholds.get(out[0].label, default_threshold) if out else None
     auto = bool(
         out
         and out[0].unit_id is not None
-        and passes(out[0].label, out[0].confidence, model.thresholds, model.default_threshold)
+        and passes(out[0].label, out[0].confidence, thresholds, default_threshold)
     )
     if out:
         shown = "不自动派单" if threshold is None else f"自动派单阈值 {threshold:.0%}"

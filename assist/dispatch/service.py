@@ -8,6 +8,7 @@ import io
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 import joblib
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from assist.dispatch.catalogue import Catalogue, DutyEntry, split_duties
 from assist.dispatch.decision import LOCAL, Decision, decide
 from assist.dispatch.gazetteer import Place, extract_place
-from assist.dispatch.training import TrainedModel, train
+from assist.dispatch.training import Progress, TrainedModel, train
 from models.db import utcnow
 from models.dispatch import DispatchFeedback, DispatchModel, DispatchSettings, DispatchSuggestion, DutyItem
 from models.errors import Conflict, Invalid, NotFound
@@ -326,31 +327,65 @@ def get_model(db: Session, tenant_id: int, version: int) -> DispatchModel:
     return row
 
 
-def train_model(
+@dataclass
+class TrainingInputs:
+    """What a training run reads from the database; the fit itself then needs no session."""
+
+    tenant_id: int
+    texts: list[str]
+    labels: list[str]
+    weights: list[float]
+    catalogue: list[DutyEntry]
+    target_precision: float
+
+
+def training_inputs(
+    db: Session, tenant_id: int, examples: tuple[list[str], list[str], list[float]] | None = None
+) -> TrainingInputs:
+    texts, labels, weights = examples or training_examples(db, tenant_id)
+    if len(texts) < MIN_EXAMPLES or len(set(labels)) < 2:
+        raise Invalid(
+            f"训练样本不足：需要至少 {MIN_EXAMPLES} 条已办结的历史工单、两个以上承办单位"
+            f"（现有 {len(texts)} 条、{len(set(labels))} 个单位）",
+            field="examples",
+        )
+    cfg = settings_for(db, tenant_id)
+    return TrainingInputs(
+        tenant_id,
+        list(texts),
+        list(labels),
+        list(weights),
+        catalogue(db, tenant_id).entries,
+        cfg.target_precision,
+    )
+
+
+def fit(inputs: TrainingInputs, progress: Progress | None = None) -> TrainedModel:
+    return train(
+        inputs.texts,
+        inputs.labels,
+        sample_weight=inputs.weights,
+        catalogue=inputs.catalogue,
+        target_precision=inputs.target_precision,
+        min_support=20,
+        progress=progress,
+    )
+
+
+def store_model(
     db: Session,
+    inputs: TrainingInputs,
+    model: TrainedModel,
     *,
-    tenant_id: int,
     user_id: int | None = None,
     promote: bool | None = None,
     note: str | None = None,
-    examples: tuple[list[str], list[str], list[float]] | None = None,
     source: str = "tickets",
 ) -> DispatchModel:
-    """Train a new version. promote None: it becomes current if there is none or it is not worse
+    """Save a trained version. promote None: it becomes current if there is none or it is not worse
     (out-of-fold accuracy within one point of the current one); the auto-dispatch switch is unchanged.
     """
-    texts, labels, weights = examples or training_examples(db, tenant_id)
-    if len(texts) < MIN_EXAMPLES or len(set(labels)) < 2:
-        raise Invalid(f"训练样本不足：需要至少 {MIN_EXAMPLES} 条、两个以上单位", field="examples")
-    cfg = settings_for(db, tenant_id)
-    model = train(
-        texts,
-        labels,
-        sample_weight=weights,
-        catalogue=catalogue(db, tenant_id).entries,
-        target_precision=cfg.target_precision,
-        min_support=20,
-    )
+    tenant_id = inputs.tenant_id
     version = (
         db.scalar(select(func.max(DispatchModel.version)).where(DispatchModel.tenant_id == tenant_id)) or 0
     ) + 1
@@ -359,11 +394,11 @@ def train_model(
         version=version,
         status="candidate",
         source=source,
-        n_samples=len(texts),
+        n_samples=len(inputs.texts),
         labels=model.labels,
         thresholds=model.thresholds,
         default_threshold=model.default_threshold,
-        target_precision=cfg.target_precision,
+        target_precision=inputs.target_precision,
         metrics={k: v for k, v in model.metrics.items()},
         blob=_dump(model),
         note=note,
@@ -380,12 +415,75 @@ def train_model(
         "dispatch model trained",
         extra={
             "version": version,
-            "samples": len(texts),
+            "samples": len(inputs.texts),
             "accuracy": model.metrics["accuracy"],
             "current": promote,
         },
     )
     return row
+
+
+def train_model(
+    db: Session,
+    *,
+    tenant_id: int,
+    user_id: int | None = None,
+    promote: bool | None = None,
+    note: str | None = None,
+    examples: tuple[list[str], list[str], list[float]] | None = None,
+    source: str = "tickets",
+    progress: Progress | None = None,
+) -> DispatchModel:
+    """Train and save a new version in one session (tests, scripts); background jobs use jobs.run_job."""
+    inputs = training_inputs(db, tenant_id, examples)
+    model = fit(inputs, progress)
+    return store_model(db, inputs, model, user_id=user_id, promote=promote, note=note, source=source)
+
+
+def edit_thresholds(
+    db: Session,
+    *,
+    tenant_id: int,
+    version: int,
+    thresholds: dict[str, float | None],
+    default_threshold: float | None = None,
+    set_default: bool = False,
+    user_id: int | None = None,
+) -> DispatchModel:
+    """Change some labels' auto-dispatch thresholds (None: never auto-dispatch that label)."""
+    row = get_model(db, tenant_id, version)
+    known = set(row.labels)
+    for label, value in thresholds.items():
+        if label not in known:
+            raise Invalid(f"该模型版本没有类别 {label}", field=f"thresholds.{label}")
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise Invalid("阈值应在 0 到 1 之间", field=f"thresholds.{label}")
+    if set_default and default_threshold is not None and not 0.0 <= default_threshold <= 1.0:
+        raise Invalid("阈值应在 0 到 1 之间", field="default_threshold")
+    row.thresholds = {
+        **row.thresholds,
+        **{k: (None if v is None else float(v)) for k, v in thresholds.items()},
+    }
+    if set_default:
+        row.default_threshold = default_threshold
+    row.thresholds_updated_at, row.thresholds_updated_by_id = utcnow(), user_id or None
+    db.flush()
+    log.info("dispatch thresholds edited", extra={"version": version, "labels": sorted(thresholds)})
+    return row
+
+
+def label_names(db: Session, labels: Sequence[str]) -> dict[str, str]:
+    """Readable names of model labels: the unit's name, 属地 for the district class."""
+    ids = [int(label) for label in labels if label.isdigit()]
+    names = dict(db.execute(select(Unit.id, Unit.name).where(Unit.id.in_(ids))).all()) if ids else {}
+    return {
+        label: "属地区县政府"
+        if label == LOCAL
+        else names.get(int(label), f"单位{label}")
+        if label.isdigit()
+        else label
+        for label in labels
+    }
 
 
 def _make_current(db: Session, row: DispatchModel) -> None:
@@ -499,6 +597,8 @@ def suggest(
             catalogue=catalogue(db, tenant_id),
             resolve=_resolver(db),
             exclude=exclude,
+            thresholds=row.thresholds,
+            default_threshold=row.default_threshold,
         )
     # a returned unit is never suggested again, even when it is the district government
     top_label = decision.top.label if decision.top else None
@@ -686,4 +786,6 @@ def model_for_export(row: DispatchModel) -> dict:
         "note": row.note,
         "created_at": row.created_at,
         "activated_at": row.activated_at,
+        "thresholds_updated_at": row.thresholds_updated_at,
+        "thresholds_updated_by_id": row.thresholds_updated_by_id,
     }

@@ -8,9 +8,9 @@ from datetime import timedelta
 from celery import Celery, shared_task
 from sqlalchemy import select
 
-from assist.dispatch import service
+from assist.dispatch import jobs, service
 from models.db import make_engine, make_sessionmaker, session_scope, utcnow
-from models.dispatch import DispatchSuggestion
+from models.dispatch import DispatchModel, DispatchSuggestion, TrainingJob
 from models.errors import DomainError
 from models.org import Tenant
 from models.settings import get_settings
@@ -19,6 +19,7 @@ log = logging.getLogger("hotline.dispatch")
 
 QUEUE = "dispatch"
 ACCEPTED = "assist.dispatch.accepted"
+TRAIN = "assist.dispatch.train_job"
 ENQUEUE_EXPIRES = 600  # seconds
 
 
@@ -122,14 +123,58 @@ def sync_outcomes_task(url: str | None = None) -> int:
         return service.sync_outcomes(db)
 
 
+def enqueue_training(app: Celery, job_id: int, token: str) -> bool:
+    """Called by the API after the job row committed; False when the broker cannot take it."""
+    try:
+        app.send_task(TRAIN, args=[job_id, token], queue=QUEUE)
+        return True
+    except Exception:
+        log.warning("training job not queued", extra={"job": job_id}, exc_info=True)
+        return False
+
+
+@shared_task(bind=True, name=TRAIN, max_retries=20)
+def train_job_task(self, job_id: int, token: str, url: str | None = None) -> str:
+    """A training job queued by the API. A worker on another database (tests share a broker between
+    databases) does not find the job and hands the message back for another worker."""
+    outcome = jobs.run_job(_factory(url), job_id, token)
+    if outcome == "missing" and self.request.retries < self.max_retries:
+        raise self.retry(countdown=0.5, queue=QUEUE)
+    return outcome
+
+
+def retrain(
+    factory,
+    *,
+    note: str = "定时重训",
+    source: str = "nightly",
+    hook: jobs.Hook | None = None,
+    promote: bool | None = None,
+) -> TrainingJob:
+    """Train now, in this process, as a recorded job (the nightly run and the CLI)."""
+    with session_scope(factory) as db:
+        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)).order_by(Tenant.id))
+        service.sync_outcomes(db)
+        job = jobs.start_job(db, tenant_id=root, note=note, source=source, promote=promote)
+        job_id, token = job.id, job.token
+    jobs.run_job(factory, job_id, token, hook)
+    with session_scope(factory) as db:
+        job = db.get(TrainingJob, job_id)
+        db.expunge(job)
+        return job
+
+
 @shared_task(name="assist.dispatch.retrain")
 def retrain_task(url: str | None = None) -> int | None:
     """Nightly: a new version from the history; it becomes current only if not worse."""
-    with session_scope(_factory(url)) as db:
-        root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)).order_by(Tenant.id))
-        service.sync_outcomes(db)
-        try:
-            return service.train_model(db, tenant_id=root, note="定时重训").version
-        except DomainError as exc:
-            log.warning("dispatch retrain skipped", extra={"reason": exc.detail})
-            return None
+    factory = _factory(url)
+    try:
+        job = retrain(factory)
+    except DomainError as exc:  # a job started from the page is still running
+        log.warning("dispatch retrain skipped", extra={"reason": exc.detail})
+        return None
+    if job.status != "succeeded":
+        log.warning("dispatch retrain failed", extra={"reason": job.error})
+        return None
+    with session_scope(factory) as db:
+        return db.get(DispatchModel, job.model_id).version
