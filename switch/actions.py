@@ -324,8 +324,10 @@ def status(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
         (c for c in ctrl.calls.values() if c.agent_number == agent.agent_number and not c.ended),
         None,
     )
+    invited_by = None
     if call is None and agent.call_id in ctrl.calls:
         call = ctrl.calls[agent.call_id]  # consult / three-way leg of another agent's call
+        invited_by = call.agent_number
     if call is not None and agent.state in (AgentState.ringing, AgentState.in_call):
         out["call"] = {
             "call_uuid": call.uuid,
@@ -334,7 +336,8 @@ def status(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
             "skill_group": call.skill_group,
             "ivr_path": list(call.ivr_path),
             "conference": call.conference,
-            "consult_with": getattr(call, "consult_with", None),
+            "consult_with": None if invited_by else getattr(call, "consult_with", None),
+            "invited_by": invited_by,  # consulted by / brought into a three-way by that agent
             "held": call.held_since is not None,
             "connected": agent.state is AgentState.in_call,
             "connected_at": _iso(agent.since) if agent.state is AgentState.in_call else None,

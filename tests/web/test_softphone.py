@@ -359,13 +359,16 @@ def test_consult_then_complete_the_transfer(login, base_url, switchboard):
     """完成转接: the caller is bridged to the consulted agent, whose desk now shows the call."""
     other = Desk(login, base_url, "agent11", "8011")
     desk, caller = start_consult(login, base_url, switchboard)
+    # the consulted desk, put in the call without a screen pop, asks the controller which call it is
+    expect(other.page.locator("[data-test=invited-by]")).to_contain_text("坐席 1010 正在咨询您")
+    expect(other.page.locator("[data-test=screen-pop]")).to_contain_text(caller)
     desk.page.click("[data-test=consult-complete]")
     expect(desk.page.get_by_text("已完成转接")).to_be_visible()
     expect(desk.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
     assert wait_sim(switchboard, bridged_to(caller, "8011"), "caller bridged to 8011")
     assert not sim(switchboard, legs_to("8010"))  # the first agent's leg is gone
     expect(other.state).to_have_text("通话中")
-    expect(other.page.locator("[data-test=screen-pop]")).to_contain_text(caller)
+    expect(other.page.locator("[data-test=invited-by]")).to_have_count(0)  # now the call is theirs
     row = cdr(base_url, caller)
     assert (row["agent_number"], row["transferred_to"]) == ("1011", "坐席1011"), row
     shot(other.page, "agent-desk-consult-completed")
