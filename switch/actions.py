@@ -76,6 +76,12 @@ def hangup(ctrl: Controller, f: dict[str, Any]) -> dict[str, Any]:
     if agent is not None and agent.call_id in ctrl.outbound_calls:  # 回拨: the agent's own leg is the call
         ctrl.hangup(agent.call_id)
         return {"call_uuid": agent.call_id}
+    invited = ctrl.calls.get(agent.call_id or "") if agent is not None else None
+    if invited is not None and invited.agent_number != agent.agent_number:  # consulted / invited agent
+        leg = next((leg for leg, number in ctrl.extra_legs.items() if number == agent.agent_number), None)
+        if leg is not None:
+            ctrl.hangup(leg)  # the controller puts the others back together when the leg is gone
+            return {"call_uuid": invited.uuid}
     call = _agent_call(ctrl, f["agent_number"])
     if call.conference:
         ctrl.hangup(call.agent_leg_in_conference or call.uuid)

@@ -389,6 +389,20 @@ def test_consult_then_cancel(login, base_url, switchboard):
     assert row["agent_number"] == "1010" and not row["transferred_to"], row
 
 
+def test_consulted_agent_hangs_up_and_the_caller_is_back(login, base_url, switchboard):
+    """The consulted agent ends the consult from their own bar: the first agent has the caller again."""
+    other = Desk(login, base_url, "agent11", "8011")
+    desk, caller = start_consult(login, base_url, switchboard)
+    expect(other.page.locator("[data-test=invited-by]")).to_be_visible()
+    other.page.click("[data-test=phone-hangup]")
+    expect(other.state).to_have_text(re.compile("话后处理|空闲"), timeout=15_000)
+    assert wait_sim(switchboard, bridged_to(caller, "8010"), "caller back with 8010")
+    expect(desk.page.locator("[data-test=consult-active]")).to_have_count(0)
+    expect(desk.state).to_have_text("通话中")
+    row = hang_up_and_close(desk, base_url, switchboard, caller, "agent10", "agent11")
+    assert row["agent_number"] == "1010", row
+
+
 def test_message_reaches_the_other_agents_desk(login, base_url, switchboard):
     _wait_controller(base_url)
     sender = Desk(login, base_url, "agent02", "8002")
