@@ -12,9 +12,11 @@ from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from models.db import make_engine
+from models.dispatch import TrainingJob
+from models.org import Tenant
 from tests.assist.asr_qa.helpers import NO_GREETING, scored_call
 from tests.assist.dispatch.helpers import accept, build_history
-from tests.conftest import DEMO_PASSWORD
+from tests.conftest import DEMO_PASSWORD, CeleryWorker
 from tests.web.conftest import shot
 
 pytestmark = pytest.mark.browser
@@ -38,23 +40,53 @@ def _seed(web_db: str, fill) -> object:
         engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def dispatch_worker(web_db, tmp_path_factory):
+    """A real worker on the served app's database: training from the page runs there."""
+    worker = CeleryWorker(web_db, tmp_path_factory.mktemp("webworker"), "dispatch")
+    yield worker
+    worker.stop()
+
+
+def _failed_job(db) -> None:
+    root = db.query(Tenant).filter(Tenant.parent_id.is_(None)).order_by(Tenant.id).first()
+    db.add(
+        TrainingJob(
+            tenant_id=root.id, token="x" * 32, status="failed", stage="failed", source="nightly",
+            error="训练样本不足：需要至少 10 条已办结的历史工单", finished_at=datetime.now(UTC),
+        )
+    )  # fmt: skip
+
+
 def _confirm(page) -> None:
     page.locator(".el-message-box").get_by_role("button", name=re.compile("确定|强制开启")).click()
 
 
-def test_admin_trains_activates_and_rolls_back_dispatch_models(login, base_url, web_db):
+def test_admin_trains_activates_and_rolls_back_dispatch_models(login, base_url, web_db, dispatch_worker):
     _seed(web_db, build_history)
+    _seed(web_db, _failed_job)  # an earlier nightly run that had nothing to learn from
     admin = _api(base_url, "admin")
     before = {m["version"] for m in admin.get("/api/dispatch/models").json()}
 
     page = login("admin")
     page.goto("/dispatch/models")
     expect(page.locator("[data-test=shadow-stats]")).to_contain_text("影子运行统计")
+    history = page.locator("[data-test=job-history]")
+    expect(history).to_contain_text("训练样本不足")
     for note in ("第一版", "第二版"):
         page.click("[data-test=model-train]")
         page.locator(".el-message-box input").fill(note)
         _confirm(page)
+        # the request returns at once; the page follows the background job to its end
+        expect(page.locator("[data-test=train-status]")).to_contain_text(
+            re.compile("排队中|训练中|训练完成"), timeout=10_000
+        )
         expect(page.locator("[data-test=train-status]")).to_contain_text("训练完成", timeout=120_000)
+        expect(history.locator(".el-table__body tr").filter(has_text=note)).to_contain_text("成功")
+    jobs = admin.get("/api/dispatch/models/train").json()
+    assert [j["note"] for j in jobs[:2]] == ["第二版", "第一版"] and all(
+        j["status"] == "succeeded" for j in jobs[:2]
+    )
     models = admin.get("/api/dispatch/models").json()
     new = sorted(m["version"] for m in models if m["version"] not in before)
     assert len(new) == 2 and {m["note"] for m in models if m["version"] in new} == {"第一版", "第二版"}
@@ -87,11 +119,32 @@ def test_admin_trains_activates_and_rolls_back_dispatch_models(login, base_url, 
     expect(page.get_by_text("已切换为影子模式")).to_be_visible()
     assert admin.get("/api/dispatch/settings").json()["auto_dispatch"] is False
 
+    # thresholds: an admin edits one category's threshold of the current version
+    current = next(m for m in admin.get("/api/dispatch/models").json() if m["status"] == "current")
+    label = sorted(current["thresholds"])[0]
+    row = table.locator(
+        ".el-table__body tr", has=page.locator(f"[data-test=model-status-{current['version']}]")
+    )
+    row.locator(".el-table__expand-icon").click()
+    field = page.locator(f"[data-test=threshold-{current['version']}-{label}]")
+    never = field.locator("xpath=..").locator(".el-checkbox")
+    if "is-checked" in (never.get_attribute("class") or ""):  # "never auto" for this one: allow it first
+        never.click()
+    field.locator("input").fill("0.555")
+    field.locator("input").press("Tab")
+    page.click(f"[data-test=thresholds-save-{current['version']}]")
+    expect(page.get_by_text("阈值已保存")).to_be_visible()
+    edited = next(m for m in admin.get("/api/dispatch/models").json() if m["version"] == current["version"])
+    assert edited["thresholds"][label] == 0.555 and edited["thresholds_updated_at"]
+    shot(page, "dispatch-thresholds")
+
     # a supervisor sees the page but none of the admin actions
     sup = login("supervisor")
     sup.goto("/dispatch/models")
     expect(sup.locator("[data-test=model-table]")).to_contain_text("第二版")
+    expect(sup.locator("[data-test=job-history]")).to_contain_text("第二版")
     expect(sup.locator("[data-test=model-train]")).to_have_count(0)
+    expect(sup.locator("[data-test^=thresholds-save]")).to_have_count(0)
     expect(sup.locator("[data-test=auto-switch] input")).to_be_disabled()
 
 
