@@ -18,11 +18,12 @@ from assist.asr.tail import WavTail
 from assist.asr.text import character_errors
 from models.settings import Settings
 from switch.simulator import CallerScript, FreeSwitch
+from switch.simulator.audio import AUDIO_DIR
 from switch.simulator.clock import SimClock
 from switch.simulator.server import run_api
 from switch.simulator.wav import GrowingWav, read_pcm16
 
-AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
+AUDIO = AUDIO_DIR
 CALLS: dict[str, dict] = json.loads((AUDIO / "calls.json").read_text(encoding="utf-8"))
 BLOCK_SECONDS = 0.25
 

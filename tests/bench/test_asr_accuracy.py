@@ -1,6 +1,6 @@
 """ASR accuracy and QA rule hits on the committed test calls, tracked over time.
 
-Runs the same evaluation as `hotline asr evaluate --manifest tests/fixtures/audio/manifest.csv`
+Runs the same evaluation as `hotline asr evaluate --manifest switch/simulator/audio/manifest.csv`
 and scores each call with the default rules; saves var/bench/asr_accuracy.json.
 """
 
@@ -18,8 +18,9 @@ from assist.asr.text import character_errors
 from assist.asr.transcribe import transcribe_call
 from assist.qa.engine import Call, SegmentIn, score_call
 from assist.qa.service import default_rules_for_engine
+from switch.simulator.audio import AUDIO_DIR
 
-AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
+AUDIO = AUDIO_DIR
 OUT = Path(__file__).resolve().parents[2] / "var" / "bench"
 # what the default rules should find in each call
 EXPECTED = {

@@ -20,8 +20,9 @@ import pytest
 from assist.asr.config import AsrSettings
 from assist.asr.model import assemble_model, load_model
 from assist.asr.transcribe import transcribe_call
+from switch.simulator.audio import AUDIO_DIR
 
-AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
+AUDIO = AUDIO_DIR
 OUT = Path(__file__).resolve().parents[2] / "var" / "bench"
 CALLS_PER_DAY = 6000
 CALL_SECONDS = 180

@@ -18,13 +18,14 @@ import pytest
 from playwright.sync_api import expect
 
 from switch.simulator import CallerScript
+from switch.simulator.audio import AUDIO_DIR
 from tests.conftest import REDIS_TEST_URL
 from tests.web.conftest import ROOT, _stop, shot
 from tests.web.test_call_flow import _headers, _wait_controller
 
 pytestmark = pytest.mark.browser
 
-FIXTURE = ROOT / "tests" / "fixtures" / "audio" / "call_standard.wav"
+FIXTURE = AUDIO_DIR / "call_standard.wav"
 
 
 @pytest.fixture(scope="module")

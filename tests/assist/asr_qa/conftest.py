@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-AUDIO = Path(__file__).resolve().parents[2] / "fixtures" / "audio"
+from switch.simulator.audio import AUDIO_DIR
+
+AUDIO = AUDIO_DIR
 CALLS: dict[str, dict] = json.loads((AUDIO / "calls.json").read_text(encoding="utf-8"))
 
 
