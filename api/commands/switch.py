@@ -237,20 +237,32 @@ def demo(
     mode: str = typer.Option(
         "inbound", help="控制方式：inbound（停泊）或 outbound（每通呼叫 socket 连入控制器）"
     ),
+    audio_share: float = typer.Option(
+        0.5, min=0.0, max=1.0, envvar="HOTLINE_DEMO_AUDIO_SHARE", help="带真实通话录音（语音）的来电比例"
+    ),
+    desk: str = typer.Option(
+        "1001",
+        envvar="HOTLINE_DEMO_DESK",
+        help="留给网页坐席台的工号（agent01；不自动签入，话机不自动接听；空：无）",
+    ),
 ) -> None:
-    """模拟器 + 控制器：内置演示话务（签入全部演示坐席，自动产生来电）。"""
+    """模拟器 + 控制器：内置演示话务（签入演示坐席，自动产生来电，部分来电带通话录音）。"""
     import threading
 
     from models.logging import configure_logging
     from switch.simulator import EventSocketServer, FreeSwitch
+    from switch.simulator.audio import demo_scripts
     from switch.simulator.clock import SimClock
+    from switch.simulator.core import Endpoint
     from switch.simulator.traffic import TrafficProfile, generate, register_agents
 
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json, service="switch")
     if mode not in ("inbound", "outbound"):
         raise typer.BadParameter("只能是 inbound 或 outbound", param_hint="--mode")
-    fs = FreeSwitch(SimClock(scale), wav_seconds_cap=30)
+    scripts = demo_scripts()
+    # recordings stop growing here; long enough for the longest recorded conversation
+    fs = FreeSwitch(SimClock(scale), wav_seconds_cap=max(30.0, *(seconds + 8 for _, seconds in scripts)))
     if mode == "outbound":  # the hotline numbers go through `socket` (00_hotline_socket.xml)
         fs.dialplan = {number: "hotline-socket" for number in fs.dialplan}
     server = EventSocketServer(fs, host="127.0.0.1", port=settings.esl_port, password=settings.esl_password)
@@ -263,7 +275,10 @@ def demo(
         loop.run_until_complete(server.start())
         started.set()
         loop.run_until_complete(loop.run_in_executor(None, go.wait, 60))
-        loop.run_until_complete(generate(fs, TrafficProfile(calls_per_minute=calls_per_minute)))
+        profile = TrafficProfile(
+            calls_per_minute=calls_per_minute, audio_scripts=scripts, audio_share=audio_share
+        )
+        loop.run_until_complete(generate(fs, profile))
 
     threading.Thread(target=simulator, daemon=True, name="simulator").start()
     started.wait(10)
@@ -275,10 +290,18 @@ def demo(
         outbound.start()
         fs.outbound_address = ("127.0.0.1", outbound.port)
     register_agents(fs, [a.extension for a in ctrl.acd.agents.values() if a.extension])
+    desk_agent = ctrl.acd.agents.get(desk)
+    if desk_agent is not None and desk_agent.extension:
+        # a person signs in and answers on the web desk: the phone rings until then
+        fs.endpoints[desk_agent.extension] = Endpoint(ext=desk_agent.extension, mode="noanswer")
     for agent in list(ctrl.acd.agents.values()):
+        if agent is desk_agent:
+            continue
         if agent.extension and agent.state.value == "logged_out":
             ctrl.apply_acd(ctrl.acd.login(agent.agent_number, extension=agent.extension, ready=True))
-    typer.echo(f"演示话务已启动：模拟器 ESL 127.0.0.1:{server.port}，{len(ctrl.acd.agents)} 名坐席已签入")
+    signed_in = sum(1 for a in ctrl.acd.agents.values() if a.state.value != "logged_out")
+    desk_note = f"，工号 {desk} 留给网页坐席台" if desk_agent is not None else ""
+    typer.echo(f"演示话务已启动：模拟器 ESL 127.0.0.1:{server.port}，{signed_in} 名坐席已签入{desk_note}")
 
     def release_traffic() -> None:
         while ctrl.esl is None or not ctrl.esl.connected:

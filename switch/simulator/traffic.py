@@ -19,6 +19,9 @@ class TrafficProfile:
     max_calls: int | None = None
     max_concurrent: int | None = None
     duration_s: float | None = None  # simulated seconds of arrivals
+    # recorded conversations (path, seconds) streamed into the recording of `audio_share` of the calls
+    audio_scripts: tuple[tuple[str, float], ...] = ()
+    audio_share: float = 0.0
 
 
 def register_agents(fs: FreeSwitch, extensions: list[str], *, busy_ratio: float = 0.0, seed: int = 1) -> None:
@@ -30,7 +33,7 @@ def register_agents(fs: FreeSwitch, extensions: list[str], *, busy_ratio: float 
 
 def random_caller(rnd: random.Random, profile: TrafficProfile) -> CallerScript:
     number = "1" + rnd.choice("3578") + "".join(rnd.choice("0123456789") for _ in range(9))
-    return CallerScript(
+    script = CallerScript(
         number=number,
         destination=rnd.choice(profile.destinations),
         digits=[rnd.choice(profile.digits_choices), rnd.choice(profile.survey_digits)],
@@ -39,6 +42,12 @@ def random_caller(rnd: random.Random, profile: TrafficProfile) -> CallerScript:
         hangup_by="agent",
         max_seconds=3 * 3600,
     )
+    # no draw without scripts: seeded traffic stays the same as before
+    if profile.audio_scripts and rnd.random() < profile.audio_share:
+        script.audio, seconds = rnd.choice(profile.audio_scripts)
+        # the talk lasts at least the recorded conversation (the agent says goodbye, then hangs up)
+        script.talk_seconds = max(script.talk_seconds, seconds + 5)
+    return script
 
 
 async def generate(fs: FreeSwitch, profile: TrafficProfile, *, seed: int = 7) -> int:

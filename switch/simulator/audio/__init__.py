@@ -20,6 +20,9 @@ def calls() -> dict[str, dict]:
     return json.loads((AUDIO_DIR / "calls.json").read_text(encoding="utf-8"))
 
 
-def call_files() -> tuple[str, ...]:
-    """Absolute paths of the recorded calls, in calls.json order."""
-    return tuple(str(AUDIO_DIR / call["file"]) for call in calls().values())
+def demo_scripts() -> tuple[tuple[str, float], ...]:
+    """(absolute path, seconds until the last word) of every recorded call, for `TrafficProfile`."""
+    return tuple(
+        (str(AUDIO_DIR / call["file"]), max(turn["end"] for turn in call["turns"]))
+        for call in calls().values()
+    )
