@@ -55,13 +55,20 @@ async def generate(fs: FreeSwitch, profile: TrafficProfile, *, seed: int = 7) ->
     rnd = random.Random(seed)
     placed = 0
     end = fs.clock.now() + profile.duration_s if profile.duration_s is not None else None
+    due = fs.clock.now()
     while profile.max_calls is None or placed < profile.max_calls:
         if end is not None and fs.clock.now() >= end:
             break
-        await fs.clock.sleep(rnd.expovariate(profile.calls_per_minute / 60))
+        # arrival times on the simulated clock: a late wake-up (busy loop) does not thin out the traffic
+        due += rnd.expovariate(profile.calls_per_minute / 60)
+        await fs.clock.sleep(max(0.0, due - fs.clock.now()))
         if profile.max_concurrent is not None:
+            capped = False
             while len([c for c in fs.live_channels() if c.direction == "inbound"]) >= profile.max_concurrent:
+                capped = True
                 await fs.clock.sleep(1)
+            if capped:  # no burst of held-back arrivals once below the cap
+                due = fs.clock.now()
         fs.spawn(fs.inbound_call(random_caller(rnd, profile)))
         placed += 1
     return placed
