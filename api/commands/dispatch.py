@@ -117,8 +117,9 @@ def train_from_history(
     )
 
     def hook(stage: str, fraction: float) -> None:
-        bar.set_description_str(jobs.STAGE_TEXT.get(stage, stage))
+        bar.set_description_str(jobs.STAGE_TEXT.get(stage, stage), refresh=False)
         bar.update(round(100 * fraction) - bar.n)
+        bar.refresh()
 
     job = retrain(factory, note=note or "命令行训练", source="cli", hook=hook, promote=promote)
     bar.close()
