@@ -48,11 +48,15 @@ def active_job(db: Session, tenant_id: int) -> TrainingJob | None:
 
 
 def release_stale(db: Session, tenant_id: int) -> None:
-    """A running job whose worker died never finishes by itself: record it as failed."""
+    """A job whose worker died (or that no worker took) never finishes by itself: record it as failed."""
     job = active_job(db, tenant_id)
-    if job is not None and job.status == "running" and job.updated_at < utcnow() - STALE_AFTER:
+    if job is None or job.updated_at >= utcnow() - STALE_AFTER:
+        return
+    if job.status == "running":
         _fail(job, "训练任务中断（后台任务进程长时间无进度），请重新训练")
-        db.flush()
+    else:
+        _fail(job, "后台任务进程长时间未接手训练任务（请确认 worker 在处理 dispatch 队列），请重新训练")
+    db.flush()
 
 
 def start_job(

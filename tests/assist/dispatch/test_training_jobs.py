@@ -74,7 +74,34 @@ def test_one_job_per_tenant_and_stale_ones_released(db, trained):
     db.refresh(first)
     assert first.status == "failed" and "中断" in first.error and first.active_tenant_id is None
     assert second.status == "queued" and second.id != first.id
+    # a queued job no worker took for as long is released the same way
+    db.execute(
+        update(TrainingJob)
+        .where(TrainingJob.id == second.id)
+        .values(updated_at=utcnow() - jobs.STALE_AFTER - timedelta(minutes=1))
+    )
+    db.expire_all()
+    third = jobs.start_job(db, tenant_id=root)
+    db.refresh(second)
+    assert second.status == "failed" and "未接手" in second.error and third.status == "queued"
     db.rollback()
+
+
+def test_nightly_retrain_skips_while_a_job_is_active(db, db_url, trained):
+    from assist.dispatch.tasks import retrain_task
+
+    root, _ = trained
+    job = jobs.start_job(db, tenant_id=root, note="页面训练")
+    db.commit()
+    try:
+        assert retrain_task.apply(kwargs={"url": db_url}).get() is None
+        nightly = db.scalars(
+            select(TrainingJob).where(TrainingJob.id > job.id, TrainingJob.source == "nightly")
+        )
+        assert list(nightly) == []
+    finally:
+        job.status, job.active_tenant_id = "failed", None
+        db.commit()
 
 
 def _empty_root_admin(db: Session) -> str:
