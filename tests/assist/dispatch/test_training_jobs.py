@@ -8,7 +8,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from assist.dispatch import jobs, service
@@ -290,3 +290,51 @@ def test_embedded_mode_trains_through_its_worker(tmp_path):
         engine.dispose()
         redis_server.shutdown()
         cleanup()
+
+
+def test_concurrent_train_requests_one_wins(app, trained):
+    """Two requests racing past the check: the unique active-job index lets one in, the other gets 409."""
+    import threading
+
+    root, _ = trained
+    factory = sessionmaker(app.state.engine, expire_on_commit=False)
+    first, outcome = factory(), {}
+    job = jobs.start_job(first, tenant_id=root, note="竞争一")  # inserted, not yet committed
+
+    def second() -> None:
+        with factory() as db:
+            try:
+                outcome["job"] = jobs.start_job(db, tenant_id=root, note="竞争二")
+                db.commit()
+            except Conflict as exc:
+                outcome["conflict"] = exc
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    time.sleep(0.5)  # the second one now waits on the first one's insert
+    first.commit()
+    thread.join(timeout=60)
+    try:
+        assert "job" not in outcome and outcome["conflict"].extra["job_id"] == job.id
+    finally:
+        job.status, job.active_tenant_id = "failed", None
+        first.commit()
+        first.close()
+
+
+def test_train_request_without_a_broker_is_refused_and_leaves_nothing(app, client, auth, db, trained):
+    from celery import Celery
+
+    root, _ = trained
+    dead = Celery("dead", broker="amqp://guest:guest@127.0.0.1:1//", set_as_current=False)
+    dead.conf.broker_connection_timeout = 1
+    before = db.scalar(select(func.count()).select_from(TrainingJob))
+    live, app.state.celery = app.state.celery, dead
+    try:
+        r = client.post("/api/dispatch/models/train", headers=auth("admin"))
+    finally:
+        app.state.celery = live
+    assert r.status_code == 503 and r.headers["content-type"].startswith("application/problem+json")
+    assert "队列不可用" in r.json()["detail"]
+    assert db.scalar(select(func.count()).select_from(TrainingJob)) == before
+    assert jobs.active_job(db, root) is None
