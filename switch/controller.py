@@ -720,7 +720,8 @@ class Controller:
 
         self.write(record)
         self.apply_acd(events)
-        self.publish("call_connected", call, agent_leg=leg)
+        # the path travels with the event: the recording row is written asynchronously (self.write)
+        self.publish("call_connected", call, agent_leg=leg, recording_path=str(path))
 
     def agent_leg_gone(self, leg: str, h: dict[str, str]) -> None:
         caller_uuid = self.agent_legs.pop(leg)

@@ -232,7 +232,7 @@ def cdrs(last: int = typer.Option(10, help="显示最近几条")) -> None:
 
 @app.command()
 def demo(
-    calls_per_minute: float = typer.Option(3.0, help="每分钟来电数"),
+    calls_per_minute: float = typer.Option(3.0, envvar="HOTLINE_DEMO_CALLS_PER_MINUTE", help="每分钟来电数"),
     scale: float = typer.Option(1.0, help="模拟时间倍率"),
     mode: str = typer.Option(
         "inbound", help="控制方式：inbound（停泊）或 outbound（每通呼叫 socket 连入控制器）"

@@ -1,8 +1,8 @@
 """Live transcript during a call: tail the growing recording, cut each speaker's speech at pauses, transcribe
 it with the one loaded Whisper model and publish `transcript` events on the bus.
 
-Events in: the controller's `call_connected` (a recording started; its path is the call's open row in
-`recordings`) and `call_ended` (switch:events). Events out: `transcript` on TRANSCRIPTS (assist/asr/events.py),
+Events in: the controller's `call_connected` (a recording started; its path is in the event, or else the
+call's open row in `recordings`) and `call_ended` (switch:events). Events out: `transcript` on TRANSCRIPTS (assist/asr/events.py),
 relayed by /api/ws to the agent on the call and to supervisors of the tenant.
 
 An utterance is published when its speaker pauses (final) and, while it goes on, every INTERIM_EVERY
@@ -254,7 +254,8 @@ class LiveTranscriber:
     def on_event(self, event: dict) -> None:
         kind = event.get("type")
         if kind == "call_connected":
-            path = self.recording_for(event["call_uuid"])
+            # the controller names the file; the database row may not be written yet
+            path = event.get("recording_path") or self.recording_for(event["call_uuid"])
             if path:
                 self.start(event, path)
         elif kind == "call_ended":

@@ -1008,9 +1008,11 @@ class FreeSwitch:
                 if not ch.gone:
                     await self.hangup(ch.uuid, "ORIGINATOR_CANCEL", "send_cancel")
                 return "-ERR ORIGINATOR_CANCEL\n"
+            if ch.answer_state == "answered":  # uuid_answer: answered from the agent desk while ringing
+                break
         if ch.gone:
             return f"-ERR {ch.hangup_cause or 'NORMAL_CLEARING'}\n"
-        if ep.mode != "answer" or ring >= timeout:
+        if ch.answer_state != "answered" and (ep.mode != "answer" or ring >= timeout):
             await self._fail_leg(ch, "NO_ANSWER", "send_cancel", job_uuid, args, before_complete=True)
             return "-ERR NO_ANSWER\n"
         await self._answer(ch)
