@@ -163,8 +163,10 @@ class CeleryWorker:
         *,
         broker_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        name: str = "celery",
     ) -> None:
-        """`broker_url`: another broker than the session's (the test then talks to it through `self.app`)."""
+        """`broker_url`: another broker than the session's (the test then talks to it through `self.app`).
+        `name`: a second worker on the same broker needs its own (its control queue is exclusive)."""
         import subprocess
         import sys
 
@@ -208,6 +210,7 @@ class CeleryWorker:
                 "api.worker:celery_app",
                 "worker",
                 "--pool=solo",
+                f"--hostname={name}@%h",
                 f"--queues={queues}",
                 "--loglevel=INFO",
                 "--without-heartbeat",

@@ -43,7 +43,7 @@ def _seed(web_db: str, fill) -> object:
 @pytest.fixture(scope="module")
 def dispatch_worker(web_db, tmp_path_factory):
     """A real worker on the served app's database: training from the page runs there."""
-    worker = CeleryWorker(web_db, tmp_path_factory.mktemp("webworker"), "dispatch")
+    worker = CeleryWorker(web_db, tmp_path_factory.mktemp("webworker"), "dispatch", name="webdispatch")
     yield worker
     worker.stop()
 
