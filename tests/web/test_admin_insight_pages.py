@@ -132,10 +132,17 @@ def test_admin_trains_activates_and_rolls_back_dispatch_models(login, base_url, 
         never.click()
     field.locator("input").fill("0.555")
     field.locator("input").press("Tab")
+    default = page.locator(f"[data-test=default-threshold-{current['version']}] input")
+    default.fill("0.8")
+    default.press("Tab")
     page.click(f"[data-test=thresholds-save-{current['version']}]")
     expect(page.get_by_text("阈值已保存")).to_be_visible()
     edited = next(m for m in admin.get("/api/dispatch/models").json() if m["version"] == current["version"])
     assert edited["thresholds"][label] == 0.555 and edited["thresholds_updated_at"]
+    assert edited["default_threshold"] == 0.8
+    assert {k: v for k, v in edited["thresholds"].items() if k != label} == {
+        k: v for k, v in current["thresholds"].items() if k != label
+    }
     shot(page, "dispatch-thresholds")
 
     # a supervisor sees the page but none of the admin actions
