@@ -143,6 +143,7 @@ def test_switch_load(pg_url: str, tmp_path: Path) -> None:
     ctrl.running = False
     runner.kill()
     out, err = sim.communicate(timeout=30)
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)  # the simulator (the load generator) is a child
     assert sim.returncode == 0, err.decode()[-2000:]
     stats = json.loads(report.read_text())
     with sessions() as db:
@@ -179,6 +180,7 @@ def test_switch_load(pg_url: str, tmp_path: Path) -> None:
             100 * ((cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)) / wall, 1
         ),
         "controller_peak_rss_mb": round(cpu1.ru_maxrss / 1024, 1),
+        "simulator_cpu_s": round(child.ru_utime + child.ru_stime, 1),
         "db_writes": ctrl.writer.done,
         "db_write_transactions": ctrl.writer.transactions,
         "db_write_failures": ctrl.writer.failed,
