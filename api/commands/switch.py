@@ -276,7 +276,11 @@ def demo(
         started.set()
         loop.run_until_complete(loop.run_in_executor(None, go.wait, 60))
         profile = TrafficProfile(
-            calls_per_minute=calls_per_minute, audio_scripts=scripts, audio_share=audio_share
+            calls_per_minute=calls_per_minute,
+            audio_scripts=scripts,
+            audio_share=audio_share,
+            # someone signed in at the desk: every call speaks, so whichever they answer has a transcript
+            audio_always=lambda: getattr(ctrl.acd.agents.get(desk), "state", "logged_out") != "logged_out",
         )
         loop.run_until_complete(generate(fs, profile))
 

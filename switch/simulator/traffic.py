@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from switch.simulator.core import CallerScript, Endpoint, FreeSwitch
@@ -22,6 +23,8 @@ class TrafficProfile:
     # recorded conversations (path, seconds) streamed into the recording of `audio_share` of the calls
     audio_scripts: tuple[tuple[str, float], ...] = ()
     audio_share: float = 0.0
+    # while it returns true every call speaks (e.g. a person is signed in at the desk)
+    audio_always: Callable[[], bool] | None = None
 
 
 def register_agents(fs: FreeSwitch, extensions: list[str], *, busy_ratio: float = 0.0, seed: int = 1) -> None:
@@ -43,10 +46,11 @@ def random_caller(rnd: random.Random, profile: TrafficProfile) -> CallerScript:
         max_seconds=3 * 3600,
     )
     # no draw without scripts: seeded traffic stays the same as before
-    if profile.audio_scripts and rnd.random() < profile.audio_share:
+    if profile.audio_scripts and (
+        rnd.random() < profile.audio_share or (profile.audio_always is not None and profile.audio_always())
+    ):
         script.audio, seconds = rnd.choice(profile.audio_scripts)
-        # the talk lasts at least the recorded conversation (the agent says goodbye, then hangs up)
-        script.talk_seconds = max(script.talk_seconds, seconds + 5)
+        script.talk_seconds = seconds + 3  # the recorded conversation ends with the goodbye, then a hang-up
     return script
 
 
