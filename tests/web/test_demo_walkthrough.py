@@ -5,6 +5,7 @@ level, and the QA list has calls scored from their transcripts. Nothing of the t
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -62,12 +63,13 @@ def embedded(tmp_path_factory) -> Iterator[tuple[str, Path]]:
         time.sleep(0.5)
     print(f"\nhotline up ready in {time.monotonic() - started:.1f} s")
     yield base, log_path
-    os.killpg(proc.pid, signal.SIGTERM)
+    proc.terminate()  # the launcher stops its children in order
     try:
         proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-    log.close()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group
+        log.close()
 
 
 @pytest.fixture(scope="module")
