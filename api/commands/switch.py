@@ -243,7 +243,7 @@ def demo(
     desk: str = typer.Option(
         "1001",
         envvar="HOTLINE_DEMO_DESK",
-        help="留给网页坐席台的工号（agent01；不自动签入，话机不自动接听；空：无）",
+        help="留给网页坐席台的工号（agent01；不自动签入，话机不自动接听；none：无）",
     ),
 ) -> None:
     """模拟器 + 控制器：内置演示话务（签入演示坐席，自动产生来电，部分来电带通话录音）。"""
