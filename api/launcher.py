@@ -5,9 +5,11 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from models.logging import configure_logging
@@ -25,7 +27,22 @@ def start_embedded_redis(data_dir: Path):
     return server, server.socket_file
 
 
+def _wait_listening(
+    port: int, proc: subprocess.Popen, stopped: Callable[[], bool], timeout: float = 120.0
+) -> bool:
+    """True once the web process accepts connections (False: it exited, a stop came, or timeout)."""
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and not stopped() and time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
 def run_embedded(*, port: int = 8000, simulate: bool = True) -> None:
+    started = time.monotonic()
     settings = get_settings()
     configure_logging(settings.log_level, json_lines=settings.log_json, service="launcher")
     data_dir = settings.data_dir.resolve()
@@ -44,33 +61,41 @@ def run_embedded(*, port: int = 8000, simulate: bool = True) -> None:
     subprocess.run([*hotline, "init-db"], env=env, check=True)
     subprocess.run([*hotline, "demo"], env=env, check=True)
 
-    procs: list[subprocess.Popen] = []
-    procs.append(subprocess.Popen([*hotline, "worker", "--concurrency=1", "--beat"], env=env))
-    # the knowledge's passage vectors now, not at the first search: suggestions match by meaning sooner
-    quiet = {**env, "TQDM_DISABLE": "1"}  # no progress bar in the platform's log
-    procs.append(subprocess.Popen([*hotline, "kb", "rebuild"], env=quiet, stdout=subprocess.DEVNULL))
-    if simulate:
-        procs.append(subprocess.Popen([*hotline, "switch", "demo"], env=env))
-    if settings.live_asr:  # live transcript for the agent desk's suggestions (HOTLINE_LIVE_ASR=false: off)
-        procs.append(subprocess.Popen([*hotline, "asr", "live"], env=env))
-    procs.append(subprocess.Popen([*hotline, "serve", "--port", str(port)], env=env))
-    log.info(
-        "platform started", extra={"url": f"http://127.0.0.1:{port}", "docs": f"http://127.0.0.1:{port}/docs"}
-    )
-    print(
-        f"\n  12345 热线平台已启动： http://127.0.0.1:{port}   接口文档： http://127.0.0.1:{port}/docs\n",
-        flush=True,
-    )
-
     stop = False
 
     def _stop(*_):
         nonlocal stop
         stop = True
 
+    # before any child starts: a stop during start-up still stops every child
     signal.signal(signal.SIGINT, _stop)
     signal.signal(signal.SIGTERM, _stop)
+    procs: list[subprocess.Popen] = []
     try:
+        procs.append(subprocess.Popen([*hotline, "worker", "--concurrency=1", "--beat"], env=env))
+        # the knowledge's passage vectors now, not at the first search: suggestions match by meaning sooner
+        quiet = {**env, "TQDM_DISABLE": "1"}  # no progress bar in the platform's log
+        procs.append(subprocess.Popen([*hotline, "kb", "rebuild"], env=quiet, stdout=subprocess.DEVNULL))
+        if simulate:
+            procs.append(subprocess.Popen([*hotline, "switch", "demo"], env=env))
+        # live transcript for the agent desk's suggestions (HOTLINE_LIVE_ASR=false: off)
+        if settings.live_asr:
+            procs.append(subprocess.Popen([*hotline, "asr", "live"], env=env))
+        web = subprocess.Popen([*hotline, "serve", "--port", str(port)], env=env)
+        procs.append(web)
+        if _wait_listening(port, web, lambda: stop):  # the address is shown once it answers
+            log.info(
+                "platform started",
+                extra={
+                    "url": f"http://127.0.0.1:{port}",
+                    "docs": f"http://127.0.0.1:{port}/docs",
+                    "seconds": round(time.monotonic() - started, 1),
+                },
+            )
+            print(
+                f"\n  12345 热线平台已启动： http://127.0.0.1:{port}   接口文档： http://127.0.0.1:{port}/docs\n",
+                flush=True,
+            )
         while not stop:
             for p in procs:
                 # the live transcript is a help: without it (e.g. no memory for the model) the platform runs on
