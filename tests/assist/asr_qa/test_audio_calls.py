@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from pypinyin import lazy_pinyin
 
 from assist.asr.text import character_errors, to_simplified
 from assist.qa.engine import Call, score_call
@@ -57,9 +58,11 @@ def test_call_without_greeting_loses_exactly_that_deduction(transcribe_fixture):
 def test_forbidden_phrase_flagged_at_the_right_second(transcribe_fixture):
     result = score(transcribe_fixture("call_forbidden"))
     forbidden = [d for d in result.deductions if d.rule.code == "forbidden"]
-    assert [d.finding.words for d in forbidden] == ["不归我们管", "你自己去"]
-    for d in forbidden:
-        assert abs(d.finding.start - expected_time("call_forbidden", d.finding.words)) <= TOLERANCE
+    phrases = ["不归我们管", "你自己去"]
+    # the rules match by sound, so a homophone Whisper writes (不归我们馆) is still the phrase
+    assert [lazy_pinyin(d.finding.words) for d in forbidden] == [lazy_pinyin(p) for p in phrases]
+    for d, phrase in zip(forbidden, phrases, strict=True):
+        assert abs(d.finding.start - expected_time("call_forbidden", phrase)) <= TOLERANCE
         assert d.finding.speaker == "agent"
     assert "greeting" not in [d.rule.code for d in result.deductions]
 
