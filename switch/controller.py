@@ -640,6 +640,26 @@ class Controller:
         call = self.calls.get(ev.call_id)
         if call is None or not call.queued or call.ended:
             return
+        missing = [
+            p.prompt[4:]
+            for p in ev.actions
+            if p.prompt.startswith("say:") and not prompts.prompt_file(p.prompt[4:]).is_file()
+        ]
+        if missing:  # a figure not rendered ahead (position 6+): speak it off the loop, then announce
+            gevent.spawn(self._announce_rendered, ev, missing)
+            return
+        self._announce(call, ev)
+
+    def _announce_rendered(self, ev: acd_events.Waiting, texts: list[str]) -> None:
+        try:
+            gevent.get_hub().threadpool.apply(prompts.render_all, (texts,))
+        except Exception:  # no voice: the tone stands in (prompt_url)
+            log.warning("queue announcement not rendered", extra={"call_id": ev.call_id})
+        call = self.calls.get(ev.call_id)
+        if call is not None and call.queued and not call.ended:
+            self._announce(call, ev)
+
+    def _announce(self, call: LiveCall, ev: acd_events.Waiting) -> None:
         self.api(f"uuid_break {call.uuid} all")
         for play in ev.actions:
             self.sendmsg(call.uuid, "playback", prompt_url(play.prompt))

@@ -83,3 +83,51 @@ def test_call_plays_the_rendered_welcome(pg_url: str, tmp_path: Path, monkeypatc
         rig.close()
         monkeypatch.delenv("HOTLINE_DATA_DIR")
         get_settings.cache_clear()
+
+
+def test_queue_position_beyond_the_prerendered_figures_is_spoken(
+    pg_url: str, tmp_path: Path, monkeypatch
+) -> None:
+    """Positions 6+ are not rendered ahead: the controller speaks them when first needed, then announces."""
+    from models.settings import get_settings
+
+    monkeypatch.setenv("HOTLINE_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    rig = Rig(pg_url, tmp_path)
+    try:
+        tenant = next(t for t in rig.ctrl.acd.config.tenants if "12345" in t.called_numbers)
+        wait_until(lambda: prompts.prompt_file(tenant.prompts.welcome[4:]).is_file(), 60, "prompts rendered")
+        for agent in list(rig.ctrl.acd.agents.values()):
+            rig.ctrl.apply_acd(rig.ctrl.acd.set_not_ready(agent.agent_number, "会议"))
+        directory = prompts.prompt_dir()
+        ahead = set(directory.glob("*.wav"))
+        played: list[str] = []
+
+        def listen(event) -> None:
+            if event.name == "PLAYBACK_START":
+                played.append(event.get("Playback-File-Path"))
+
+        rig.sim.run(rig.sim.fs.listeners.append, listen)
+        uuids = [
+            rig.sim.call(
+                CallerScript(number=f"1387771{8100 + i}", destination="12345", digits=["1"], patience=40)
+            )
+            for i in range(7)
+        ]
+        positions = lambda: {  # noqa: E731
+            e["call_uuid"]: e["position"] for e in rig.events if e["type"] == "queue_position"
+        }
+        wait_until(
+            lambda: max(positions().values(), default=0) >= 6, 60, "a caller sixth or later in the queue"
+        )
+        # spoken on demand: a file that was not among those rendered at load, played in full
+        fresh = lambda: [p for p in played if p and Path(p).parent == directory and Path(p) not in ahead]  # noqa: E731
+        wait_until(fresh, 30, "position 6+ spoken from a newly rendered file")
+        rate, channels, pcm = audio(Path(fresh()[0]))
+        assert (rate, channels) == (8000, 1) and np.abs(pcm).max() > 1000
+        for uuid in uuids:
+            rig.wait_cdr_closed(uuid, timeout=90)
+    finally:
+        rig.close()
+        monkeypatch.delenv("HOTLINE_DATA_DIR")
+        get_settings.cache_clear()
