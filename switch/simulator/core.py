@@ -368,7 +368,10 @@ class FreeSwitch:
         await self._dialplan_app(ch, "set", "outside_call=true", "outside_call", "true")
         date = self.clock.date_headers()[1][1].replace(" GMT", " +0000")
         await self._dialplan_app(ch, "export", f"RFC2822_DATE={date}", "RFC2822_DATE", date)
-        if route in ("hotline", "hotline-socket"):  # hotline-socket: the outbound-socket variant of 00_hotline.xml
+        if route in (
+            "hotline",
+            "hotline-socket",
+        ):  # hotline-socket: the outbound-socket variant of 00_hotline.xml
             await self._dialplan_app(ch, "set", "hotline_inbound=true", "hotline_inbound", "true")
             await self._dialplan_app(ch, "set", "hangup_after_bridge=false", "hangup_after_bridge", "false")
             await self._dialplan_app(ch, "set", "RECORD_STEREO=true", "RECORD_STEREO", "true")
@@ -1296,7 +1299,9 @@ class FreeSwitch:
             self.fire("CUSTOM", None, lead=lead, pre=pre, calling=calling)
             return
         pre = list(before or []) + room + [("Floor", "true" if conf.floor == ch.uuid else "false")]
-        post = member_fields(member or 0) + ([("Action", action)] if before is None else []) + list(after or [])
+        post = (
+            member_fields(member or 0) + ([("Action", action)] if before is None else []) + list(after or [])
+        )
         self.fire("CUSTOM", ch, lead=lead, pre=pre, post=post, variables=False, calling=calling)
 
     def _conference_sound(self, conf: Conference, path: str, ms: int) -> None:

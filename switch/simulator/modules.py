@@ -23,7 +23,13 @@ UNLOADED: tuple[tuple[str, str, str | None, str | None, str | None], ...] = (
         " [<digit_timeout>] ['<failure_ext> [failure_dp [failure_context]]']",
         None,
     ),
-    ("application", "record", "Record File", "<path> [<time_limit_secs>] [<silence_thresh>] [<silence_hits>]", None),
+    (
+        "application",
+        "record",
+        "Record File",
+        "<path> [<time_limit_secs>] [<silence_thresh>] [<silence_hits>]",
+        None,
+    ),
     ("application", "bridge", "Bridge Audio", "<channel_url>", None),
 )
 

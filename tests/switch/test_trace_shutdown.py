@@ -40,4 +40,6 @@ def test_module_unload_events_follow_shutdown_as_recorded() -> None:
     assert positions == sorted(positions)
     for e in unloads:
         twin = recorded[order.index((e.get("type"), e.get("name")))]
-        assert [(n, e.get(n)) for n in ("description", "syntax")] == [(n, twin.get(n)) for n in ("description", "syntax")]
+        assert [(n, e.get(n)) for n in ("description", "syntax")] == [
+            (n, twin.get(n)) for n in ("description", "syntax")
+        ]
