@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from pypinyin import lazy_pinyin
+
 from tests.assist.asr_qa.conftest import AUDIO, CALLS, expected_time
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -67,7 +69,8 @@ def test_qa_score_prints_deductions_with_times(asr_data_dir, pg_url):
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     forbidden = [d for d in out["deductions"] if d["rule"] == "forbidden"]
-    assert forbidden and forbidden[0]["words"] == "不归我们管"
+    # matched by sound, as the rule does: Whisper may write the homophone 不归我们馆
+    assert forbidden and lazy_pinyin(forbidden[0]["words"]) == lazy_pinyin("不归我们管")
     assert abs(forbidden[0]["start"] - expected_time("call_forbidden", "不归我们管")) <= 1.0
     assert out["score"] == 100 - sum(d["points"] for d in out["deductions"])
     assert {s["speaker"] for s in out["segments"]} == {"agent", "citizen"}
