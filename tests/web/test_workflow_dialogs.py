@@ -123,6 +123,9 @@ def test_return_requested_on_phone_approved_then_redispatched_with_assist_unit(l
     _act(desk, "dispatch")
     dialog = desk.locator("[data-test=action-form]")
     pick_option(desk, dialog.get_by_label("主办单位"), "城市管理", CG)
+    # the lead's dropdown must be gone before typing into the next select, or the keys go to the lead's filter
+    expect(desk.locator(".el-select-dropdown:visible")).to_have_count(0)
+    expect(dialog.locator(".el-form-item", has_text="主办单位").first).to_contain_text(CG)
     pick_option(desk, dialog.get_by_label("协办单位"), "水务", WATER)
     _close_dropdown(desk)
     shot(desk, "ticket-redispatch-assist")
