@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.bus import publish_after_commit
 from models.kb import Article, Question
 from models.org import Role, User
 from models.settings import Settings
@@ -67,16 +68,4 @@ def question_message(question: Question) -> dict[str, Any]:
 
 
 def publish(settings: Settings, messages: list[dict[str, Any]]) -> int:
-    """Publish after commit; a missing or unreachable Redis is logged, never fatal (the rows are stored)."""
-    if not messages or not settings.redis_url:
-        return 0
-    try:
-        from models.bus import Bus
-
-        bus = Bus.from_settings(settings)
-        for message in messages:
-            bus.publish(CHANNEL, message)
-    except Exception as exc:
-        log.warning("kb notices not published", extra={"notices": len(messages), "error": str(exc)})
-        return 0
-    return len(messages)
+    return publish_after_commit(settings, CHANNEL, messages, "kb notices")

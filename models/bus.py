@@ -9,6 +9,7 @@ Channels (prefix `hotline:` plus a namespace so tests on one Redis do not mix):
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -65,6 +66,23 @@ class Bus:
         pipe.rpush(key, json.dumps(message, ensure_ascii=False, default=str))
         pipe.expire(key, 30)
         pipe.execute()
+
+
+def publish_after_commit(settings: Settings, channel: str, messages: list[dict[str, Any]], what: str) -> int:
+    """Announce stored rows (alerts, notices): a missing or unreachable Redis is logged, never fatal, as the
+    rows are already committed. Returns how many were published."""
+    if not messages or not settings.redis_url:
+        return 0
+    try:
+        bus = Bus.from_settings(settings)
+        for message in messages:
+            bus.publish(channel, message)
+    except Exception as exc:
+        logging.getLogger("hotline.bus").warning(
+            f"{what} not published", extra={"channel": channel, "count": len(messages), "error": str(exc)}
+        )
+        return 0
+    return len(messages)
 
 
 def decode(message: dict[str, Any] | None) -> dict[str, Any] | None:

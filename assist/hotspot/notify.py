@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from models.bus import publish_after_commit
 from models.dispatch import HotspotAlert
 from models.settings import Settings
 
@@ -30,16 +31,4 @@ def surge_message(alert: HotspotAlert) -> dict:
 
 
 def publish(settings: Settings, messages: list[dict]) -> int:
-    """A missing or unreachable Redis is logged, never fatal."""
-    if not messages or not settings.redis_url:
-        return 0
-    try:
-        from models.bus import Bus
-
-        bus = Bus.from_settings(settings)
-        for message in messages:
-            bus.publish(CHANNEL, message)
-    except Exception as exc:
-        log.warning("surge alerts not published", extra={"alerts": len(messages), "error": str(exc)})
-        return 0
-    return len(messages)
+    return publish_after_commit(settings, CHANNEL, messages, "surge alerts")

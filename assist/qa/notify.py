@@ -7,10 +7,9 @@ Message: {"type": "qa.alert", "id", "tenant_id", "transcript_id", "call_id", "ag
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
+from models.bus import publish_after_commit
 from models.qa import QaAlert
 from models.settings import Settings
 
@@ -38,14 +37,4 @@ def alert_message(alert: QaAlert) -> dict:
 
 
 def publish_alerts(settings: Settings, messages: list[dict]) -> int:
-    """Publish; a missing bus or Redis outage is logged, never fatal (the rows are already stored)."""
-    if not messages or not settings.redis_url or importlib.util.find_spec("models.bus") is None:
-        return 0
-    try:
-        bus = importlib.import_module("models.bus").Bus.from_settings(settings)
-        for message in messages:
-            bus.publish(CHANNEL, message)
-    except Exception:
-        log.warning("alert not published on the bus", exc_info=True, extra={"alerts": len(messages)})
-        return 0
-    return len(messages)
+    return publish_after_commit(settings, CHANNEL, messages, "QA alerts")
